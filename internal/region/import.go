@@ -95,6 +95,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, progress func(rows in
 			bad = append(bad, RowError{Line: line, Column: tide.ErrorField(err), Message: tide.ErrorMessage(err)})
 			continue
 		}
+		if _, err := s.store.FindRegion(ctx, reg.Code); err == nil {
+			bad = append(bad, RowError{Line: line, Column: "code", Message: fmt.Sprintf("region %q already exists", reg.Code)})
+			continue
+		}
 		if pending[reg.Code] != nil {
 			bad = append(bad, RowError{Line: line, Column: "code", Message: fmt.Sprintf("code %q appears twice in the file", reg.Code)})
 			continue

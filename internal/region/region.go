@@ -5,6 +5,7 @@ package region
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -178,6 +179,25 @@ func (s *Service) Create(ctx context.Context, r *Region) error {
 		return err
 	}
 	return s.store.CreateRegions(ctx, []*Region{r}, []audit.Change{createChange(a, r)})
+}
+
+// CreateAll adds regions in order (parents first) in one transaction, or
+// none if any is refused; the error names the first bad region.
+func (s *Service) CreateAll(ctx context.Context, rs []*Region) error {
+	a, err := s.writer(ctx)
+	if err != nil {
+		return err
+	}
+	pending := make(map[string]*Region, len(rs))
+	changes := make([]audit.Change, len(rs))
+	for i, r := range rs {
+		if err := s.check(ctx, a, r, pending); err != nil {
+			return fmt.Errorf("region %s: %w", r.Code, err)
+		}
+		pending[r.Code] = r
+		changes[i] = createChange(a, r)
+	}
+	return s.store.CreateRegions(ctx, rs, changes)
 }
 
 // Rename changes a region's name.

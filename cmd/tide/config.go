@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the program, validated as a whole.
+type Config struct {
+	Addr          string
+	Data          string
+	DB            string
+	Demo          bool
+	DemoPassword  string
+	DemoSeed      uint64
+	LogFormat     string
+	LogLevel      string
+	TLSCert       string
+	TLSKey        string
+	TrustProxy    bool
+	SecureCookies bool
+	ShutdownWait  time.Duration
+}
+
+// DefaultConfig is what `tide serve` with no flags runs with.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", Data: "./tide-data", DemoSeed: 1, LogFormat: "auto",
+		LogLevel: "info", ShutdownWait: 10 * time.Second}
+}
+
+// DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
+func (c *Config) DatabaseURL() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return "sqlite:" + filepath.Join(c.Data, "tide.db")
+}
+
+// Validate checks options on their own and against each other.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT", c.Addr))
+	}
+	if c.Data == "" {
+		errs = append(errs, errors.New("--data must name a folder"))
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("--db %q: want sqlite:PATH or a postgres:// URL", c.DB))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.DemoPassword != "" && len(c.DemoPassword) < 8 {
+		errs = append(errs, errors.New("--demo-password must have at least 8 characters"))
+	}
+	if c.DemoPassword != "" && !c.Demo {
+		errs = append(errs, errors.New("--demo-password needs --demo"))
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: want auto, text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// option binds one setting to its flag and TIDE_* variable.
+type option struct {
+	flag, env, usage string
+	set              func(fs *flag.FlagSet, name, usage string)
+}
+
+// options lists the serve settings; `tide help` prints them.
+func (c *Config) options() []option {
+	str := func(p *string) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.StringVar(p, n, *p, u) }
+	}
+	boolean := func(p *bool) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.BoolVar(p, n, *p, u) }
+	}
+	return []option{
+		{"addr", "TIDE_ADDR", "listen address HOST:PORT", str(&c.Addr)},
+		{"data", "TIDE_DATA", "data folder (the SQLite database lives here)", str(&c.Data)},
+		{"db", "TIDE_DB", "database: sqlite:PATH or postgres://USER@HOST/DB (default: sqlite in --data)", str(&c.DB)},
+		{"demo", "TIDE_DEMO", "fill an empty database with the fictional demo province", boolean(&c.Demo)},
+		{"demo-password", "TIDE_DEMO_PASSWORD", "password of every demo account (random and printed when empty)", str(&c.DemoPassword)},
+		{"demo-seed", "TIDE_DEMO_SEED", "seed of the demo generator", func(fs *flag.FlagSet, n, u string) { fs.Uint64Var(&c.DemoSeed, n, c.DemoSeed, u) }},
+		{"log-format", "TIDE_LOG_FORMAT", "auto (text on a terminal, JSON otherwise), text or json", str(&c.LogFormat)},
+		{"log-level", "TIDE_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel)},
+		{"tls-cert", "TIDE_TLS_CERT", "TLS certificate file (serve HTTPS)", str(&c.TLSCert)},
+		{"tls-key", "TIDE_TLS_KEY", "TLS key file", str(&c.TLSKey)},
+		{"trust-proxy", "TIDE_TRUST_PROXY", "honour X-Forwarded-Proto from a TLS proxy in front", boolean(&c.TrustProxy)},
+		{"secure-cookies", "TIDE_SECURE_COOKIES", "always mark cookies Secure", boolean(&c.SecureCookies)},
+		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
+	}
+}
+
+// FlagSet returns the flags named in names (all when names is nil), their
+// defaults taken from the TIDE_* environment first.
+func (c *Config) FlagSet(cmd string, names []string, getenv func(string) string) (*flag.FlagSet, error) {
+	fs := flag.NewFlagSet("tide "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, o := range c.options() {
+		if names != nil && !contains(names, o.flag) {
+			continue
+		}
+		o.set(fs, o.flag, o.usage+" ["+o.env+"]")
+		if v := getenv(o.env); v != "" {
+			if err := fs.Set(o.flag, v); err != nil {
+				return nil, fmt.Errorf("%s=%q: %v", o.env, v, err)
+			}
+		}
+	}
+	return fs, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// printOptions writes the settings of names with their variables.
+func (c *Config) printOptions(w io.Writer, names []string) {
+	for _, o := range c.options() {
+		if names != nil && !contains(names, o.flag) {
+			continue
+		}
+		fmt.Fprintf(w, "  --%-16s %-20s %s\n", o.flag, o.env, o.usage)
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func parseBoolEnv(s string) bool { b, _ := strconv.ParseBool(s); return b }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+// commandFlags lists which settings each command takes.
+var commandFlags = map[string][]string{
+	"serve":   nil, // all
+	"migrate": {"data", "db", "log-format", "log-level"},
+	"user":    {"data", "db"},
+	"import":  {"data", "db"},
+	"audit":   {"data", "db"},
+}
+
+func runHelp(_ context.Context, env *Env, args []string) error {
+	w := env.Stdout
+	if len(args) > 0 {
+		for _, c := range commands() {
+			if c.name == args[0] {
+				fmt.Fprintf(w, "tide %s: %s\n", c.name, c.usage)
+				if extra, ok := commandHelp[c.name]; ok {
+					fmt.Fprint(w, extra)
+				}
+				if names, ok := commandFlags[c.name]; ok {
+					fmt.Fprintln(w, "\nSettings (flag, environment variable):")
+					cfg := DefaultConfig()
+					cfg.printOptions(w, names)
+				}
+				return nil
+			}
+		}
+		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	fmt.Fprintln(w, "Tide: the open platform for the digital fight against poverty.")
+	fmt.Fprintln(w, "\nUsage: tide COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nSettings (flag, environment variable); each command takes those it needs:")
+	cfg := DefaultConfig()
+	cfg.printOptions(w, nil)
+	fmt.Fprintln(w, "\nExamples:\n  tide serve --demo --demo-password demo-pass\n  tide serve --db postgres://tide@127.0.0.1/tide\n  tide import regions regions.csv")
+	return nil
+}
+
+var commandHelp = map[string]string{
+	"user": `
+  tide user add --name NAME --role ROLE [--role ROLE] [--scope CODE] [--display-name TEXT] [--password PW]
+      (the password is generated and printed when not given)
+  tide user list [--role ROLE]
+  tide user token NAME [--label TEXT]   print a new API token for NAME
+Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, school, public.
+`,
+	"import": `
+  tide import regions FILE   CSV with the header code,name,level,parent; every row or none.
+                             Bad rows are printed with their line and column; exit status 1.
+`,
+	"audit": `
+  tide audit verify   walk the chain; print the first broken entry and exit 1 if any.
+`,
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/tide-project/tide/internal/demo"
+	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/sqlstore"
+	"github.com/tide-project/tide/internal/user"
+	"github.com/tide-project/tide/internal/web"
+)
+
+// Main is the program's wiring: configuration, database, services and the
+// HTTP server. End-to-end tests build one with Addr ":0" and a temporary
+// data folder, call Open and Start, and talk to URL().
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Out    io.Writer // where the first password and demo accounts are printed
+
+	DB       *sqlstore.DB
+	Regions  *region.Service
+	Users    *user.Service
+	Server   *web.Server
+	HTTP     *http.Server
+	Listener net.Listener
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Out: os.Stdout, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// ParseFlags reads the serve settings from args and the environment.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs, err := m.Config.FlagSet("serve", nil, getenv)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := m.Config.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// Open connects to and migrates the database and builds the services.
+func (m *Main) Open(ctx context.Context) error {
+	db, err := openDB(ctx, &m.Config, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	m.Regions = region.NewService(db)
+	m.Users = user.NewService(db)
+	return nil
+}
+
+func openDB(ctx context.Context, c *Config, log *slog.Logger) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, c.DatabaseURL())
+	if err != nil {
+		return nil, err
+	}
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
+	return db, nil
+}
+
+// Prepare fills an empty database: the demo province with --demo, otherwise
+// a first administrator whose one-time password is printed.
+func (m *Main) Prepare(ctx context.Context) error {
+	n, err := m.DB.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if m.Config.Demo && n == 0 {
+		start := time.Now()
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users}, demo.DefaultShape,
+			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
+		if err != nil {
+			return err
+		}
+		m.Logger.Info("demo ready", "regions", len(p.Regions), "elapsed", time.Since(start).Round(time.Millisecond).String())
+		fmt.Fprintf(m.Out, "Demo province generated (seed %d): %d regions. The people in it are synthetic.\n", p.Seed, len(p.Regions))
+		fmt.Fprintf(m.Out, "Demo accounts, all with the password %s\n", p.Password)
+		for _, a := range p.Accounts {
+			scope := a.Scope
+			if scope == "" {
+				scope = "(all regions)"
+			}
+			fmt.Fprintf(m.Out, "  %-12s %-15s %s\n", a.Name, a.Role, scope)
+		}
+		return nil
+	}
+	if m.Config.Demo {
+		fmt.Fprintln(m.Out, "The database already has users; the demo is not generated again.")
+	}
+	pw, err := m.Users.Bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	if pw != "" {
+		fmt.Fprintf(m.Out, "First administrator created: name admin, one-time password %s\nSign in and change it.\n", pw)
+	}
+	return nil
+}
+
+// Start listens and serves in the background.
+func (m *Main) Start() error {
+	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB, Logger: m.Logger, Version: Version,
+		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.Listener = ln
+	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	go func() {
+		var err error
+		if m.Config.TLSCert != "" {
+			err = m.HTTP.ServeTLS(ln, m.Config.TLSCert, m.Config.TLSKey)
+		} else {
+			err = m.HTTP.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("server stopped", "error", err)
+		}
+	}()
+	m.Logger.Info("listening", "url", m.URL())
+	return nil
+}
+
+// URL is the address the server answers on.
+func (m *Main) URL() string {
+	scheme := "http"
+	if m.Config.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + m.Listener.Addr().String()
+}
+
+// Close stops the server, letting requests finish, and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.HTTP != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
+		defer cancel()
+		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(c *Config, w *os.File) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" || (c.LogFormat == "auto" && !isTerminal(w)) {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	m := NewMain()
+	m.Out = env.Stdout
+	if err := m.ParseFlags(args, env.Getenv); err != nil {
+		return err
+	}
+	m.Logger = newLogger(&m.Config, os.Stderr)
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	if err := m.Prepare(ctx); err != nil {
+		return err
+	}
+	if err := m.Start(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Tide is serving at %s\n", m.URL())
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return nil
+}

@@ -1,0 +1,131 @@
+// Package web is Tide's HTTP side: the JSON API under /api/v1, the pages, the
+// OpenAPI document, health, metrics and the embedded assets.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/tide"
+	"github.com/tide-project/tide/internal/user"
+)
+
+// Store is what the web layer needs of the database beyond the services.
+type Store interface {
+	audit.Store
+	Ping(ctx context.Context) error
+}
+
+// Server holds the services the handlers call. Build it, then call Handler.
+type Server struct {
+	Regions *region.Service
+	Users   *user.Service
+	Store   Store
+	Logger  *slog.Logger
+	Version string
+	// SecureCookies marks cookies Secure; it is set when Tide serves TLS or
+	// sits behind a TLS proxy (see TrustProxy).
+	SecureCookies bool
+	// TrustProxy honours X-Forwarded-Proto for the Secure flag.
+	TrustProxy bool
+	// Demo notes on every page that the people shown are synthetic.
+	Demo bool
+
+	mux       *http.ServeMux
+	apiRoutes []string
+	pages     *pages
+	metrics   *metrics
+}
+
+// Handler builds the routes and returns the server's root handler.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	s.mux = http.NewServeMux()
+	s.pages = mustParsePages()
+	s.metrics = newMetrics()
+	s.routeAPI()
+	s.routePages()
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+	return s.metrics.wrap(s.recoverPanics(securityHeaders(s.mux)))
+}
+
+// APIRoutes lists the API patterns registered, for the OpenAPI test.
+func (s *Server) APIRoutes() []string { return s.apiRoutes }
+
+// api registers an API route; handlers receive the request's actor in its
+// context and must call the domain services, which apply scope and rights.
+func (s *Server) api(pattern string, h http.HandlerFunc) {
+	s.apiRoutes = append(s.apiRoutes, pattern)
+	s.mux.Handle(pattern, s.apiAuth(h))
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// apiAuth resolves a bearer token to the actor. Routes that need no account
+// (login, the OpenAPI document) work without one; the services refuse the rest.
+func (s *Server) apiAuth(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			secret, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				s.Error(w, r, tide.Errorf(tide.EUNAUTHORIZED, "use Authorization: Bearer TOKEN"))
+				return
+			}
+			u, err := s.Users.Authenticate(r.Context(), strings.TrimSpace(secret))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			r = r.WithContext(tide.WithActor(r.Context(), u.Actor()))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverPanics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				s.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requireActor returns the actor or writes 401.
+func (s *Server) requireActor(w http.ResponseWriter, r *http.Request) *tide.Actor {
+	a := tide.ActorFrom(r.Context())
+	if a == nil {
+		s.Error(w, r, tide.Errorf(tide.EUNAUTHORIZED, "sign in first: send Authorization: Bearer TOKEN"))
+	}
+	return a
+}
