@@ -30,7 +30,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return strings.Join(s, ", ")
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
 	"prev": func(offset, limit int) int { return max(0, offset-limit) },
 }
 
