@@ -104,3 +104,32 @@ func (db *DB) UpdateRegion(ctx context.Context, r *region.Region, c audit.Change
 		return tx.appendAudit(ctx, c)
 	})
 }
+
+// EachRegion calls fn for every region, parents before children.
+func (db *DB) EachRegion(ctx context.Context, fn func(code, parent string) error) error {
+	rows, err := db.query(ctx, `SELECT code, COALESCE(parent, '') FROM regions ORDER BY LENGTH(code), code`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, parent string
+		if err := rows.Scan(&code, &parent); err != nil {
+			return err
+		}
+		if err := fn(code, parent); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// RegionParent returns the parent code of a region, or ENOTFOUND.
+func (db *DB) RegionParent(ctx context.Context, code string) (string, error) {
+	var parent sql.NullString
+	err := db.queryRow(ctx, `SELECT parent FROM regions WHERE code = ?`, code).Scan(&parent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", tide.NotFound("region")
+	}
+	return parent.String, err
+}

@@ -40,6 +40,23 @@ func OpenTest(tb testing.TB, d Dialect) *DB {
 	return db
 }
 
+// TestURL returns a database URL of the given dialect for a test that opens
+// the database itself, as the command line and the server do: a SQLite file in
+// a temporary folder, or a fresh PostgreSQL schema that is dropped after the
+// test. Nothing is migrated. A PostgreSQL test is skipped when
+// TIDE_TEST_POSTGRES is unset.
+func TestURL(tb testing.TB, d Dialect) string {
+	tb.Helper()
+	if d != Postgres {
+		return "sqlite:" + filepath.Join(tb.TempDir(), "tide.db")
+	}
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		tb.Skipf("%s is not set; PostgreSQL tests skipped", PostgresEnv)
+	}
+	return testSchema(tb, base)
+}
+
 // testSchema creates a schema of its own for one test and returns a URL whose
 // connections use it.
 func testSchema(tb testing.TB, base string) string {
