@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tide-project/tide/internal/secret"
 )
 
 // Config is every setting of the program, validated as a whole.
@@ -28,12 +30,18 @@ type Config struct {
 	TrustProxy    bool
 	SecureCookies bool
 	ShutdownWait  time.Duration
+	// IDKey seals national ID numbers; empty means the key file in Data.
+	IDKey       string
+	PolicyDir   string
+	ExitPolicy  string
+	PostingDays int
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", Data: "./tide-data", DemoSeed: 1, LogFormat: "auto",
-		LogLevel: "info", ShutdownWait: 10 * time.Second}
+		LogLevel: "info", ShutdownWait: 10 * time.Second,
+		ExitPolicy: "cn-2020", PostingDays: 7}
 }
 
 // DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
@@ -64,6 +72,17 @@ func (c *Config) Validate() error {
 	}
 	if c.DemoPassword != "" && !c.Demo {
 		errs = append(errs, errors.New("--demo-password needs --demo"))
+	}
+	if c.IDKey != "" {
+		if _, err := secret.ParseKey(c.IDKey); err != nil {
+			errs = append(errs, fmt.Errorf("--id-key: %v", err))
+		}
+	}
+	if c.PostingDays < 0 || c.PostingDays > 90 {
+		errs = append(errs, fmt.Errorf("--exit-posting-days %d: want 0 to 90", c.PostingDays))
+	}
+	if c.ExitPolicy == "" {
+		errs = append(errs, errors.New("--exit-policy must name a policy"))
 	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
@@ -105,6 +124,10 @@ func (c *Config) options() []option {
 		{"tls-key", "TIDE_TLS_KEY", "TLS key file", str(&c.TLSKey)},
 		{"trust-proxy", "TIDE_TRUST_PROXY", "honour X-Forwarded-Proto from a TLS proxy in front", boolean(&c.TrustProxy)},
 		{"secure-cookies", "TIDE_SECURE_COOKIES", "always mark cookies Secure", boolean(&c.SecureCookies)},
+		{"id-key", "TIDE_ID_KEY", "key sealing national ID numbers: 64 hex digits or base64 (default: id.key in --data, made on first start)", str(&c.IDKey)},
+		{"policy-dir", "TIDE_POLICY_DIR", "folder of extra policy files (YAML or JSON) besides the shipped ones", str(&c.PolicyDir)},
+		{"exit-policy", "TIDE_EXIT_POLICY", "policy households are assessed against for exit and monitoring", str(&c.ExitPolicy)},
+		{"exit-posting-days", "TIDE_EXIT_POSTING_DAYS", "days an exit is publicly posted before the county may approve it", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.PostingDays, n, c.PostingDays, u) }},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

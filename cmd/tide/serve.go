@@ -9,10 +9,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/demo"
+	"github.com/tide-project/tide/internal/policy"
 	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/registry"
+	"github.com/tide-project/tide/internal/secret"
 	"github.com/tide-project/tide/internal/sqlstore"
 	"github.com/tide-project/tide/internal/user"
 	"github.com/tide-project/tide/internal/web"
@@ -26,12 +31,15 @@ type Main struct {
 	Logger *slog.Logger
 	Out    io.Writer // where the first password and demo accounts are printed
 
-	DB       *sqlstore.DB
-	Regions  *region.Service
-	Users    *user.Service
-	Server   *web.Server
-	HTTP     *http.Server
-	Listener net.Listener
+	DB        *sqlstore.DB
+	Regions   *region.Service
+	Users     *user.Service
+	Registry  *registry.Service
+	Analytics *analytics.Service
+	Policies  *policy.Registry
+	Server    *web.Server
+	HTTP      *http.Server
+	Listener  net.Listener
 }
 
 // NewMain returns a Main with the default configuration.
@@ -66,7 +74,48 @@ func (m *Main) Open(ctx context.Context) error {
 	m.DB = db
 	m.Regions = region.NewService(db)
 	m.Users = user.NewService(db)
+	return m.openRegistry(ctx)
+}
+
+// openRegistry loads the policies and the ID key, builds the measure indexes
+// from the stored households, and the registry service that keeps them current.
+func (m *Main) openRegistry(ctx context.Context) error {
+	m.Policies = policy.NewRegistry()
+	if m.Config.PolicyDir != "" {
+		if err := m.Policies.LoadDir(m.Config.PolicyDir); err != nil {
+			return err
+		}
+	}
+	if _, ok := m.Policies.Lookup(m.Config.ExitPolicy); !ok {
+		return fmt.Errorf("--exit-policy %q: no such policy", m.Config.ExitPolicy)
+	}
+	sealer, err := openSealer(&m.Config)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if m.Analytics, err = analytics.New(ctx, m.DB, m.DB, m.Policies, m.Logger); err != nil {
+		return err
+	}
+	m.Logger.Info("measure indexes built", "elapsed", time.Since(start).Round(time.Millisecond).String())
+	m.Registry = registry.NewService(m.DB, sealer, m.Policies, m.Analytics)
+	m.Registry.PostingDays = m.Config.PostingDays
+	m.Registry.ExitPolicy = m.Config.ExitPolicy
 	return nil
+}
+
+func openSealer(c *Config) (*secret.Sealer, error) {
+	var key []byte
+	var err error
+	if c.IDKey != "" {
+		key, err = secret.ParseKey(c.IDKey)
+	} else {
+		key, err = secret.LoadOrCreateKey(filepath.Join(c.Data, "id.key"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ID key: %w", err)
+	}
+	return secret.New(key)
 }
 
 func openDB(ctx context.Context, c *Config, log *slog.Logger) (*sqlstore.DB, error) {
@@ -124,7 +173,8 @@ func (m *Main) Prepare(ctx context.Context) error {
 
 // Start listens and serves in the background.
 func (m *Main) Start() error {
-	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB, Logger: m.Logger, Version: Version,
+	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
+		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {

@@ -9,15 +9,15 @@ import (
 // Facts is what a policy needs to know about one household, in neutral terms the
 // registry fills from its own records. Amounts are in the policy's minor units.
 type Facts struct {
-	IncomePerPerson         int64
-	LastYearIncomePerPerson int64 // 0 when unknown
-	Persons                 int
+	IncomePerPerson         int64 `json:"income_per_person"`
+	LastYearIncomePerPerson int64 `json:"last_year_income_per_person"` // 0 when unknown
+	Persons                 int   `json:"persons"`
 	// ShockCosts is this year's medical, disaster and other rigid spending of the
 	// whole household.
-	ShockCosts int64
+	ShockCosts int64 `json:"shock_costs"`
 	// Indicators holds each indicator's fact under its ID: for bool indicators 1 when
 	// met (true) and 0 when not; for min and max indicators the measured value.
-	Indicators map[string]float64
+	Indicators map[string]float64 `json:"indicators"`
 }
 
 // Deprivations returns the household's deprivation mask, bit j set when indicator j is
@@ -57,16 +57,16 @@ func (ind Indicator) deprived(v float64) bool {
 // standard. Criteria lists every rule, met or not, each with its reason, so the officer
 // approving the exit sees why.
 type ExitAssessment struct {
-	Eligible bool
-	Criteria []Criterion
+	Eligible bool        `json:"eligible"`
+	Criteria []Criterion `json:"criteria"`
 }
 
 // Criterion is one rule of an exit standard as applied to one household.
 type Criterion struct {
-	ID     string // "income", "score" or an indicator ID
-	Name   string
-	Met    bool
-	Reason string
+	ID     string `json:"id"` // "income", "score" or an indicator ID
+	Name   string `json:"name"`
+	Met    bool   `json:"met"`
+	Reason string `json:"reason"`
 }
 
 // AssessExit checks a household against the exit standard. Unlike Deprivations it

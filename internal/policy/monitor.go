@@ -14,8 +14,8 @@ const (
 
 // Reason is one trigger that puts a household on the return-to-poverty watch list.
 type Reason struct {
-	Code    string
-	Message string
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // MonitoringReasons returns the policy's monitoring triggers that the household's facts

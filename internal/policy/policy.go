@@ -44,61 +44,61 @@ const (
 // Policy is one poverty standard, as loaded from a policy file. Policies returned by
 // Builtin, Lookup and a Registry are shared and must not be modified.
 type Policy struct {
-	ID       string // stable identifier, e.g. "cn-2020"; also the file's base name
-	Name     string
-	Version  string // revision of the file, e.g. "2020.1"
-	Source   string // where the standard is published, for pages and audits
-	Currency string // ISO 4217 code of IncomeLine and of all Facts amounts
-	Decimals int    // digits of the minor unit: 2 for CNY and USD, 0 for VND
+	ID       string `json:"id"` // stable identifier, e.g. "cn-2020"; also the file's base name
+	Name     string `json:"name"`
+	Version  string `json:"version"`  // revision of the file, e.g. "2020.1"
+	Source   string `json:"source"`   // where the standard is published, for pages and audits
+	Currency string `json:"currency"` // ISO 4217 code of IncomeLine and of all Facts amounts
+	Decimals int    `json:"decimals"` // digits of the minor unit: 2 for CNY and USD, 0 for VND
 
 	// IncomeLine is the annual net income per person, in minor units, that the policy
 	// calls the poverty line; 0 when the policy has no income test.
-	IncomeLine int64
-	Indicators []Indicator // in bit order
+	IncomeLine int64       `json:"income_line"`
+	Indicators []Indicator `json:"indicators"` // in bit order
 	// K is the Alkire–Foster cut-off: a household is multidimensionally poor when its
 	// weighted deprivation score is at least K. 0 means the policy has no such count.
-	K float64
+	K float64 `json:"k"`
 
-	Poverty    PovertyRule
-	Exit       ExitRules
-	Monitoring MonitoringRules
+	Poverty    PovertyRule     `json:"poverty"`
+	Exit       ExitRules       `json:"exit"`
+	Monitoring MonitoringRules `json:"monitoring"`
 }
 
 // Indicator is one deprivation indicator. Facts carry its value under its ID.
 type Indicator struct {
-	ID          string // snake_case, e.g. "food_secure"
-	Name        string
-	NameZH      string
-	Dimension   string
-	Description string // what the fact means, for whoever records it
-	Weight      float64
-	Kind        Kind
-	Cutoff      float64 // for KindMin and KindMax
+	ID          string  `json:"id"` // snake_case, e.g. "food_secure"
+	Name        string  `json:"name"`
+	NameZH      string  `json:"name_zh"`
+	Dimension   string  `json:"dimension"`
+	Description string  `json:"description"` // what the fact means, for whoever records it
+	Weight      float64 `json:"weight"`
+	Kind        Kind    `json:"kind"`
+	Cutoff      float64 `json:"cutoff"` // for KindMin and KindMax
 	// ExitRequired is set from ExitRules.Indicators so pages can mark the indicator.
-	ExitRequired bool
+	ExitRequired bool `json:"exit_required"`
 }
 
 // PovertyRule classifies a household as poor. When both tests are set both must hold,
 // as in Vietnam's standard (income at or below the line and at least three deprivations).
 type PovertyRule struct {
-	Income IncomeTest
-	Score  bool // also require a deprivation score of at least K
+	Income IncomeTest `json:"income"`
+	Score  bool       `json:"score"` // also require a deprivation score of at least K
 }
 
 // ExitRules is the standard a household must meet to leave poverty. Every rule set
 // must hold; a policy has at least one.
 type ExitRules struct {
-	IncomeAboveLine bool     // income per person strictly above the line
-	Indicators      []string // indicator IDs that must not be deprived
-	MaxScore        *float64 // optional: deprivation score at most this
+	IncomeAboveLine bool     `json:"income_above_line"` // income per person strictly above the line
+	Indicators      []string `json:"indicators"`        // indicator IDs that must not be deprived
+	MaxScore        *float64 `json:"max_score"`         // optional: deprivation score at most this
 }
 
 // MonitoringRules are the triggers that put a household on the return-to-poverty
 // watch list. A zero value switches its trigger off.
 type MonitoringRules struct {
-	IncomeFactor     float64 // flags income per person under IncomeFactor × line
-	IncomeFallPct    float64 // flags a fall of at least this share from last year
-	ShockAboveIncome bool    // flags rigid costs above last year's household income
+	IncomeFactor     float64 `json:"income_factor"`      // flags income per person under IncomeFactor × line
+	IncomeFallPct    float64 `json:"income_fall_pct"`    // flags a fall of at least this share from last year
+	ShockAboveIncome bool    `json:"shock_above_income"` // flags rigid costs above last year's household income
 }
 
 // Weights returns the indicator weights in bit order, for the measure index.

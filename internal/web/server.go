@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
 	"github.com/tide-project/tide/internal/user"
 )
@@ -24,9 +26,13 @@ type Store interface {
 type Server struct {
 	Regions *region.Service
 	Users   *user.Service
-	Store   Store
-	Logger  *slog.Logger
-	Version string
+	// Registry, Analytics and Policies serve households and measures.
+	Registry  *registry.Service
+	Analytics *analytics.Service
+	Policies  registry.Policies
+	Store     Store
+	Logger    *slog.Logger
+	Version   string
 	// SecureCookies marks cookies Secure; it is set when Tide serves TLS or
 	// sits behind a TLS proxy (see TrustProxy).
 	SecureCookies bool
