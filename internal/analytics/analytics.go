@@ -12,6 +12,7 @@ import (
 
 	"github.com/tide-project/tide/internal/measure"
 	"github.com/tide-project/tide/internal/policy"
+	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -106,6 +107,22 @@ func (s *Service) addChain(ctx context.Context, ix *measure.Index, code string) 
 		}
 	}
 	return ix.AddRegions(missing)
+}
+
+// RegionsCreated adds new regions to every index; the region service calls
+// it after each committed write.
+func (s *Service) RegionsCreated(rs []*region.Region) {
+	tree := make([]measure.Region, len(rs))
+	for i, r := range rs {
+		tree[i] = measure.Region{Code: r.Code, Parent: r.Parent}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, ix := range s.indexes {
+		if err := ix.AddRegions(tree); err != nil {
+			s.log.Error("measure index: add regions failed", "policy", id, "error", err)
+		}
+	}
 }
 
 // HouseholdChanged keeps the indexes current; the registry calls it after

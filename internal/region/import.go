@@ -120,7 +120,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, progress func(rows in
 		changes[i] = createChange(a, reg)
 		changes[i].Action = "import"
 	}
-	if err := s.store.CreateRegions(ctx, rows, changes); err != nil {
+	if err := s.created(rows, s.store.CreateRegions(ctx, rows, changes)); err != nil {
 		return 0, err
 	}
 	if progress != nil {

@@ -103,9 +103,17 @@ type Store interface {
 	UpdateRegion(ctx context.Context, r *Region, c audit.Change) error
 }
 
+// Watcher is told of regions once they are stored, so in-memory indexes of
+// the tree stay current.
+type Watcher interface {
+	RegionsCreated(rs []*Region)
+}
+
 // Service applies the rules and the caller's scope to regions.
 type Service struct {
 	store Store
+	// Watcher, when set, hears of every region created.
+	Watcher Watcher
 }
 
 // NewService returns a region service over store.
@@ -178,7 +186,15 @@ func (s *Service) Create(ctx context.Context, r *Region) error {
 	if err := s.check(ctx, a, r, nil); err != nil {
 		return err
 	}
-	return s.store.CreateRegions(ctx, []*Region{r}, []audit.Change{createChange(a, r)})
+	return s.created([]*Region{r}, s.store.CreateRegions(ctx, []*Region{r}, []audit.Change{createChange(a, r)}))
+}
+
+// created tells the watcher of rs when err is nil, and returns err.
+func (s *Service) created(rs []*Region, err error) error {
+	if err == nil && s.Watcher != nil {
+		s.Watcher.RegionsCreated(rs)
+	}
+	return err
 }
 
 // CreateAll adds regions in order (parents first) in one transaction, or
@@ -197,7 +213,7 @@ func (s *Service) CreateAll(ctx context.Context, rs []*Region) error {
 		pending[r.Code] = r
 		changes[i] = createChange(a, r)
 	}
-	return s.store.CreateRegions(ctx, rs, changes)
+	return s.created(rs, s.store.CreateRegions(ctx, rs, changes))
 }
 
 // Rename changes a region's name.
