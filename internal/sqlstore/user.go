@@ -14,13 +14,13 @@ import (
 
 func toLower(s string) string { return strings.ToLower(s) }
 
-const userColumns = `id, name, display_name, roles, scope, password_hash, created_at`
+const userColumns = `id, name, display_name, roles, scope, password_hash, must_change, created_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (*user.User, error) {
 	var u user.User
 	var roles string
 	var created int64
-	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &roles, &u.Scope, &u.PasswordHash, &created); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &roles, &u.Scope, &u.PasswordHash, &u.MustChangePassword, &created); err != nil {
 		return nil, err
 	}
 	for _, r := range strings.Split(roles, ",") {
@@ -100,9 +100,9 @@ func (db *DB) FindUsers(ctx context.Context, f user.Filter) ([]*user.User, int, 
 // CreateUser inserts u, setting its ID, with its audit entry.
 func (db *DB) CreateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			u.Name, u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, micros(u.CreatedAt)).Scan(&u.ID)
+		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, must_change, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Name, u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, micros(u.CreatedAt)).Scan(&u.ID)
 		if err != nil {
 			return err
 		}
@@ -113,8 +113,8 @@ func (db *DB) CreateUser(ctx context.Context, u *user.User, c audit.Change) erro
 // UpdateUser stores u's mutable fields with its audit entry.
 func (db *DB) UpdateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, roles = ?, scope = ?, password_hash = ? WHERE id = ?`,
-			u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.ID)
+		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, roles = ?, scope = ?, password_hash = ?, must_change = ? WHERE id = ?`,
+			u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, u.ID)
 		if err != nil {
 			return err
 		}

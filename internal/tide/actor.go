@@ -37,6 +37,8 @@ type Actor struct {
 	Roles  []Role
 	// Scope is a region code prefix; "" is the root and sees everything.
 	Scope string
+	// MustChangePassword is set while a one-time password is in use.
+	MustChangePassword bool
 }
 
 // System is the actor for work the program does by itself (migrations, demo).

@@ -103,6 +103,8 @@ func (s *Service) SetPassword(ctx context.Context, name, pw string) error {
 	if u.PasswordHash, err = HashPassword(pw); err != nil {
 		return err
 	}
+	// A password set by someone else is one-time: its owner must replace it.
+	u.MustChangePassword = a.UserID != u.ID
 	return s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "set_password", Entity: "user", EntityID: u.Name})
 }
 
@@ -128,9 +130,13 @@ func (s *Service) Bootstrap(ctx context.Context) (string, error) {
 	}
 	pw := RandomPassword()
 	ctx = tide.WithActor(ctx, tide.System)
-	_, err = s.Create(ctx, NewUser{Name: "admin", DisplayName: "Administrator", Password: pw,
+	u, err := s.Create(ctx, NewUser{Name: "admin", DisplayName: "Administrator", Password: pw,
 		Roles: []tide.Role{tide.RoleAdmin}})
-	return pw, err
+	if err != nil {
+		return "", err
+	}
+	u.MustChangePassword = true
+	return pw, s.store.UpdateUser(ctx, u, audit.Change{Actor: tide.System.Name, Action: "one_time_password", Entity: "user", EntityID: u.Name})
 }
 
 // Login checks a name and password and opens a credential of the given kind
@@ -241,4 +247,31 @@ func (s *Service) clearFailures(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.failures, name)
+}
+
+// ChangeOwnPassword replaces the caller's password after checking the
+// current one; it ends a one-time password.
+func (s *Service) ChangeOwnPassword(ctx context.Context, current, next string) error {
+	a := tide.ActorFrom(ctx)
+	if a == nil || a.UserID == 0 {
+		return tide.Errorf(tide.EUNAUTHORIZED, "sign in first")
+	}
+	u, err := s.store.FindUserByID(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if !CheckPassword(u.PasswordHash, current) {
+		return tide.Invalid("current", "the current password is wrong")
+	}
+	if err := checkPassword(next); err != nil {
+		return &tide.Error{Code: tide.EINVALID, Field: "password", Message: tide.ErrorMessage(err)}
+	}
+	if next == current {
+		return tide.Invalid("password", "choose a password different from the current one")
+	}
+	if u.PasswordHash, err = HashPassword(next); err != nil {
+		return err
+	}
+	u.MustChangePassword = false
+	return s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "change_password", Entity: "user", EntityID: u.Name})
 }

@@ -20,13 +20,16 @@ type User struct {
 	Roles       []tide.Role `json:"roles"`
 	Scope       string      `json:"scope"`
 	CreatedAt   time.Time   `json:"created_at"`
+	// MustChangePassword is set for a one-time password until the person
+	// chooses their own.
+	MustChangePassword bool `json:"must_change_password"`
 	// PasswordHash is never shown.
 	PasswordHash string `json:"-"`
 }
 
 // Actor returns the user as the actor of a request.
 func (u *User) Actor() *tide.Actor {
-	return &tide.Actor{UserID: u.ID, Name: u.Name, Roles: u.Roles, Scope: u.Scope}
+	return &tide.Actor{UserID: u.ID, Name: u.Name, Roles: u.Roles, Scope: u.Scope, MustChangePassword: u.MustChangePassword}
 }
 
 // Limits on names.

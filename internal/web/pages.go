@@ -63,6 +63,7 @@ var navigation = []navItem{
 	{Key: "nav.regions", Href: "/regions"},
 	{Key: "nav.users", Href: "/users", Roles: []tide.Role{tide.RoleAdmin}},
 	{Key: "nav.audit", Href: "/audit", Roles: []tide.Role{tide.RoleAdmin}, RootOnly: true},
+	{Key: "nav.account", Href: "/account"},
 }
 
 // view is what every page template receives.

@@ -40,6 +40,10 @@ func (s *Server) pageAuth(h http.Handler) http.Handler {
 				s.setCookie(w, r, sessionCookie, "", -1)
 			}
 		}
+		if a := tide.ActorFrom(r.Context()); a != nil && a.MustChangePassword && !mustChangeAllowed(r.URL.Path) {
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return
+		}
 		if r.Method == http.MethodPost && !s.validCSRF(r) {
 			s.renderError(w, r, http.StatusForbidden, "error.csrf")
 			return

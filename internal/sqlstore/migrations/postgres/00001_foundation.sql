@@ -15,6 +15,7 @@ CREATE TABLE users (
     roles         TEXT NOT NULL,
     scope         TEXT NOT NULL COLLATE "C",
     password_hash TEXT NOT NULL,
+    must_change   BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    BIGINT NOT NULL
 );
 

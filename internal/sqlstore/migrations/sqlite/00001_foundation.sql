@@ -15,6 +15,7 @@ CREATE TABLE users (
     roles         TEXT NOT NULL,
     scope         TEXT NOT NULL,
     password_hash TEXT NOT NULL,
+    must_change   INTEGER NOT NULL DEFAULT 0,
     created_at    BIGINT NOT NULL
 );
 
