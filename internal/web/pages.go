@@ -61,6 +61,10 @@ type navItem struct {
 var navigation = []navItem{
 	{Key: "nav.home", Href: "/"},
 	{Key: "nav.regions", Href: "/regions"},
+	{Key: "nav.households", Href: "/households", Roles: []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}},
+	{Key: "nav.measures", Href: "/measures", Roles: []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}},
+	{Key: "nav.monitoring", Href: "/monitoring", Roles: []tide.Role{tide.RoleCounty, tide.RoleAdmin}},
+	{Key: "nav.exits", Href: "/exits", Roles: []tide.Role{tide.RoleRegistrar, tide.RoleCounty, tide.RoleAdmin}},
 	{Key: "nav.users", Href: "/users", Roles: []tide.Role{tide.RoleAdmin}},
 	{Key: "nav.audit", Href: "/audit", Roles: []tide.Role{tide.RoleAdmin}, RootOnly: true},
 	{Key: "nav.account", Href: "/account"},

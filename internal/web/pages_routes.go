@@ -33,6 +33,7 @@ func (s *Server) routePages() {
 	s.page("GET /users", s.usersPage)
 	s.page("POST /users", s.usersSubmit)
 	s.page("GET /audit", s.auditPage)
+	s.routeRegistryPages()
 	s.routeAccountPages()
 	s.page("/", func(w http.ResponseWriter, r *http.Request) { s.pageError(w, r, tide.NotFound("page")) })
 }
