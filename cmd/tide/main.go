@@ -49,6 +49,7 @@ func commands() []command {
 		{"user", "user add|list|token: manage accounts from the command line", runUser},
 		{"import", "import regions FILE: load the region tree from CSV", runImport},
 		{"audit", "audit verify: check the audit log's hash chain", runAudit},
+		{"bench", "bench measure --persons N: time the measures on a synthetic registry", runBench},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tide", Version)
 			return nil
