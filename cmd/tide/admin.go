@@ -149,8 +149,11 @@ func (*listFlag) join(rs []tide.Role) string {
 }
 
 func runImport(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "households" {
+		return runImportHouseholds(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "regions" {
-		return usageError{"want: tide import regions FILE"}
+		return usageError{"want: tide import regions FILE, or tide import households FILE"}
 	}
 	var file string
 	args = args[1:]

@@ -261,7 +261,7 @@ func TestHelpAndUsage(t *testing.T) {
 		{"ServeDemoPasswordAlone", nil, []string{"serve", "--demo-password", "long-enough"}, exitUsage, "--demo-password needs --demo"},
 		{"ServeBadDB", nil, []string{"serve", "--db", "mysql://x"}, exitUsage, "--db"},
 		{"ImportWithoutFile", nil, []string{"import", "regions", "--data", data}, exitUsage, "want the CSV file"},
-		{"ImportWhat", nil, []string{"import", "households"}, exitUsage, "import regions FILE"},
+		{"ImportWhat", nil, []string{"import", "sellers"}, exitUsage, "import regions FILE"},
 		{"ImportMissingFile", nil, []string{"import", "regions", filepath.Join(data, "none.csv"), "--data", data}, exitFailure, "none.csv"},
 		{"AuditWithoutVerify", nil, []string{"audit"}, exitUsage, "audit verify"},
 		{"UserWithoutSubcommand", nil, []string{"user"}, exitUsage, "want add, list or token"},

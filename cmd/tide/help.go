@@ -10,7 +10,8 @@ var commandFlags = map[string][]string{
 	"serve":   nil, // all
 	"migrate": {"data", "db", "log-format", "log-level"},
 	"user":    {"data", "db"},
-	"import":  {"data", "db"},
+	"import":  {"data", "db", "id-key"},
+	"export":  {"data", "db", "id-key"},
 	"audit":   {"data", "db"},
 }
 
@@ -41,7 +42,7 @@ func runHelp(_ context.Context, env *Env, args []string) error {
 	fmt.Fprintln(w, "\nSettings (flag, environment variable); each command takes those it needs:")
 	cfg := DefaultConfig()
 	cfg.printOptions(w, nil)
-	fmt.Fprintln(w, "\nExamples:\n  tide serve --demo --demo-password demo-pass\n  tide serve --db postgres://tide@127.0.0.1/tide\n  tide import regions regions.csv")
+	fmt.Fprintln(w, "\nExamples:\n  tide serve --demo --demo-password demo-pass\n  tide serve --db postgres://tide@127.0.0.1/tide\n  tide import regions regions.csv\n  tide import households households.xlsx\n  tide export households --region 520102 --as county1 --out county.csv")
 	return nil
 }
 
@@ -56,6 +57,32 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
 	"import": `
   tide import regions FILE   CSV with the header code,name,level,parent; every row or none.
                              Bad rows are printed with their line and column; exit status 1.
+  tide import households FILE [--good-rows-only] [--as USERNAME] [--format csv|xlsx]
+      CSV or XLSX (the first sheet), one row per member, with a header row. Columns:
+        household  a key of your own that groups the rows of one household
+        village, income_per_person, last_year_income, shock_costs (whole minor units),
+        cadre_name, cadre_phone, ind_<indicator> (1/0 or a number) for each indicator:
+                   the household's; repeat them on every member row or leave them blank
+                   after the first (rows that disagree are bad rows)
+        name, sex (f/m/x), birth_date (YYYY-MM-DD), relation (head, spouse, child, …),
+        id_number, phone, disability, health, schooling, medical_insurance (1/0, yes/no)
+      Every household or none: each bad row is printed as FILE:LINE: COLUMN: reason and the
+      exit status is 1. Duplicates are found by ID number and by normalised phone, within the
+      file and among registered households. --good-rows-only writes the households none of
+      whose rows is bad (and still exits 1 when some were left out). --as acts as that user:
+      their area and rights apply (default: the system administrator). The import is audited
+      by the file's SHA-256 and the refs written. Templates: /households/template.csv and
+      .xlsx in the pages. A running server's measures count the new households once it
+      restarts; imports through the pages or the API are counted at once.
+`,
+	"export": `
+  tide export households [--format csv|xlsx] [--region CODE] [--as USERNAME] [--out FILE]
+      Writes the households of a region (default: the acting user's whole area) in the
+      import's columns, one row per member, to FILE (default: standard output; a file is
+      only put in place once complete). --as acts as that user: a region outside their area
+      is not found, and ID numbers and phones are masked unless their role may see them
+      (default: the system administrator, who sees them). Audited. XLSX holds at most
+      1,048,575 members; export larger areas as CSV.
 `,
 	"audit": `
   tide audit verify   walk the chain; print the first broken entry and exit 1 if any.

@@ -47,7 +47,8 @@ func commands() []command {
 		{"serve", "run the server (and, with --demo, fill it with the demo province)", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "user add|list|token: manage accounts from the command line", runUser},
-		{"import", "import regions FILE: load the region tree from CSV", runImport},
+		{"import", "import regions FILE | households FILE: load the region tree, or households (CSV or XLSX)", runImport},
+		{"export", "export households: write households to CSV or XLSX, as a user's scope and masking allow", runExport},
 		{"audit", "audit verify: check the audit log's hash chain", runAudit},
 		{"bench", "bench measure --persons N: time the measures on a synthetic registry", runBench},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {

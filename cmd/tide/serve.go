@@ -98,6 +98,7 @@ func (m *Main) openRegistry(ctx context.Context) error {
 		return err
 	}
 	m.Logger.Info("measure indexes built", "elapsed", time.Since(start).Round(time.Millisecond).String())
+	m.Regions.Watcher = m.Analytics
 	m.Registry = registry.NewService(m.DB, sealer, m.Policies, m.Analytics)
 	m.Registry.PostingDays = m.Config.PostingDays
 	m.Registry.ExitPolicy = m.Config.ExitPolicy
@@ -141,7 +142,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 	}
 	if m.Config.Demo && n == 0 {
 		start := time.Now()
-		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users}, demo.DefaultShape,
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Out: m.Out}, demo.DefaultShape,
 			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
 		if err != nil {
 			return err

@@ -52,9 +52,19 @@ func NewEntry(c Change, seq int64, at time.Time, prevHash string) (Entry, error)
 	return e, nil
 }
 
+// marshal encodes a change's before or after. JSON a service made already
+// (a json.RawMessage from json.Marshal, compact and valid) is kept as it is:
+// re-encoding it would only check and copy it again inside the store's
+// transaction.
 func marshal(v any) (json.RawMessage, error) {
-	if v == nil {
+	switch v := v.(type) {
+	case nil:
 		return nil, nil
+	case json.RawMessage:
+		if v == nil {
+			return json.RawMessage("null"), nil
+		}
+		return v, nil
 	}
 	return json.Marshal(v)
 }
@@ -63,12 +73,21 @@ func marshal(v any) (json.RawMessage, error) {
 // hash. Each field is length-prefixed so no two entries share an encoding.
 func (e *Entry) ComputeHash() string {
 	h := sha256.New()
-	for _, s := range []string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
-		e.Actor, e.Action, e.Entity, e.EntityID, string(e.Before), string(e.After), e.PrevHash} {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
+	var buf []byte
+	field := func(b []byte) {
+		buf = append(strconv.AppendInt(buf[:0], int64(len(b)), 10), ':')
+		h.Write(buf)
+		h.Write(b)
 	}
+	for _, s := range []string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano),
+		e.Actor, e.Action, e.Entity, e.EntityID} {
+		field([]byte(s))
+	}
+	// Before and after are hashed as they are, without copies: they are the
+	// bulk of an entry.
+	field(e.Before)
+	field(e.After)
+	field([]byte(e.PrevHash))
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -7,23 +7,30 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 
 	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
 	"github.com/tide-project/tide/internal/user"
 )
 
-// Shape sets the size of the generated tree.
+// Shape sets the size of the generated province.
 type Shape struct {
 	Prefectures         int
 	CountiesPerPref     []int // counties in each prefecture
 	TownshipsPerCounty  int
 	VillagesPerTownship int
+	// Households is about how many poor households are registered, spread
+	// unevenly over the villages; 0 registers none.
+	Households int
 }
 
-// DefaultShape is about 3 prefectures, 10 counties, 100 townships and 1,000 villages.
-var DefaultShape = Shape{Prefectures: 3, CountiesPerPref: []int{4, 3, 3}, TownshipsPerCounty: 10, VillagesPerTownship: 10}
+// DefaultShape is about 3 prefectures, 10 counties, 100 townships, 1,000
+// villages and 50,000 households.
+var DefaultShape = Shape{Prefectures: 3, CountiesPerPref: []int{4, 3, 3}, TownshipsPerCounty: 10, VillagesPerTownship: 10,
+	Households: 50_000}
 
 // ProvinceCode is the demo province's code; "90" belongs to no real province.
 const ProvinceCode = "90"
@@ -31,18 +38,32 @@ const ProvinceCode = "90"
 // Services are what the generator writes through, so demo data passes the
 // same rules and audit as any other.
 type Services struct {
-	Regions *region.Service
-	Users   *user.Service
+	Regions  *region.Service
+	Users    *user.Service
+	Registry *registry.Service
+	// Out, when set, gets a one-line summary from the steps that make people.
+	Out io.Writer
 }
 
 // Province is what the generator made, for later steps and for printing.
 type Province struct {
 	Seed     uint64
 	Password string
+	Shape    Shape
 	Regions  []*region.Region
 	Counties []*region.Region
 	Villages []*region.Region
 	Accounts []Account
+
+	// What the households step made.
+	Households, Persons int
+	ByStatus            map[registry.Status]int
+	PoorFirstYear       int // households below cn-2020's line in their first year
+	PoorNow             int // and today
+	Measures            int // assistance measures recorded
+	ExitsApproved       int
+	ExitsOpen           int // exits under way today
+	Flagged             int // households the return-to-poverty screen listed
 }
 
 // Account is one demo user.
@@ -62,6 +83,7 @@ type Step struct {
 var Steps = []Step{
 	{Name: "regions", Run: makeRegions},
 	{Name: "users", Run: makeUsers},
+	{Name: "households", Run: makeHouseholds},
 }
 
 // Generate builds the demo province with the given seed and password (a
@@ -71,7 +93,7 @@ func Generate(ctx context.Context, svc Services, shape Shape, seed uint64, passw
 		password = user.RandomPassword()
 	}
 	ctx = tide.WithActor(ctx, tide.System)
-	p := &Province{Seed: seed, Password: password}
+	p := &Province{Seed: seed, Password: password, Shape: shape}
 	rng := rand.New(rand.NewPCG(seed, seed^0x7469646564656d6f))
 	p.Regions = buildTree(rng, shape)
 	for _, st := range Steps {

@@ -42,25 +42,10 @@ func (s *Service) Assist(ctx context.Context, ref string, in Assistance) (*Assis
 	if err != nil {
 		return nil, err
 	}
-	in.Kind = strings.TrimSpace(in.Kind)
-	in.Description = clip(in.Description)
-	switch {
-	case !contains(AssistanceKinds, in.Kind):
-		return nil, tide.Invalid("kind", "kind must be one of %s", strings.Join(AssistanceKinds, ", "))
-	case in.Cost < 0 || in.Cost > MaxIncome:
-		return nil, tide.Invalid("cost", "cost must be 0 or more")
-	case !datePattern.MatchString(in.Date):
-		return nil, tide.Invalid("date", "date must be YYYY-MM-DD")
+	if err := checkAssistance(&in); err != nil {
+		return nil, err
 	}
-	if _, err := time.Parse("2006-01-02", in.Date); err != nil {
-		return nil, tide.Invalid("date", "date is not a real date")
-	}
-	in.ID, in.Household, in.Actor, in.CreatedAt = 0, h.Ref, a.Name, s.Now().UTC()
-	var sc *StatusChange
-	if h.Status == Identified {
-		sc = &StatusChange{From: h.Status, To: Assisted, Reason: "assistance: " + in.Kind, Actor: a.Name, At: in.CreatedAt}
-	}
-	c := audit.Change{Actor: a.Name, Action: "assist", Entity: "household", EntityID: h.Ref, After: in}
+	sc, c := assisting(a, h, &in, s.Now().UTC())
 	if err := s.store.CreateAssistance(ctx, &in, h, sc, c); err != nil {
 		return nil, err
 	}
@@ -69,6 +54,36 @@ func (s *Service) Assist(ctx context.Context, ref string, in Assistance) (*Assis
 		s.notify(h)
 	}
 	return &in, nil
+}
+
+// checkAssistance tidies a measure's text and checks its kind, cost and date.
+func checkAssistance(in *Assistance) error {
+	in.Kind = strings.TrimSpace(in.Kind)
+	in.Description = clip(in.Description)
+	switch {
+	case !contains(AssistanceKinds, in.Kind):
+		return tide.Invalid("kind", "kind must be one of %s", strings.Join(AssistanceKinds, ", "))
+	case in.Cost < 0 || in.Cost > MaxIncome:
+		return tide.Invalid("cost", "cost must be 0 or more")
+	case !datePattern.MatchString(in.Date):
+		return tide.Invalid("date", "date must be YYYY-MM-DD")
+	}
+	if _, err := time.Parse("2006-01-02", in.Date); err != nil {
+		return tide.Invalid("date", "date is not a real date")
+	}
+	return nil
+}
+
+// assisting stamps a checked measure for household h and returns the status
+// move it causes (an identified household becomes assisted; nil otherwise)
+// and its audit change.
+func assisting(a *tide.Actor, h *Household, in *Assistance, now time.Time) (*StatusChange, audit.Change) {
+	in.ID, in.Household, in.Actor, in.CreatedAt = 0, h.Ref, a.Name, now
+	var sc *StatusChange
+	if h.Status == Identified {
+		sc = &StatusChange{From: h.Status, To: Assisted, Reason: "assistance: " + in.Kind, Actor: a.Name, At: now}
+	}
+	return sc, audit.Change{Actor: a.Name, Action: "assist", Entity: "household", EntityID: h.Ref, After: *in}
 }
 
 // AssistanceOf lists a household's measures, oldest first.

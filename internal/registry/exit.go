@@ -94,10 +94,28 @@ func (s *Service) ProposeExit(ctx context.Context, ref, note string) (*Exit, err
 	} else if tide.ErrorCode(err) != tide.ENOTFOUND {
 		return nil, err
 	}
+	p, err := s.exitPolicy()
+	if err != nil {
+		return nil, err
+	}
+	e, c, err := proposal(a, p, h, note, s.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return e, s.store.CreateExit(ctx, e, h.ID, c)
+}
+
+func (s *Service) exitPolicy() (*policy.Policy, error) {
 	p, ok := s.policies.Lookup(s.ExitPolicy)
 	if !ok {
 		return nil, tide.Errorf(tide.EINTERNAL, "exit policy %s is not loaded", s.ExitPolicy)
 	}
+	return p, nil
+}
+
+// proposal assesses h against the exit policy p and returns the exit case to
+// open with its audit change, or an error naming every unmet criterion.
+func proposal(a *tide.Actor, p *policy.Policy, h *Household, note string, now time.Time) (*Exit, audit.Change, error) {
 	as := p.AssessExit(h.Facts())
 	if !as.Eligible {
 		var unmet []string
@@ -106,12 +124,11 @@ func (s *Service) ProposeExit(ctx context.Context, ref, note string) (*Exit, err
 				unmet = append(unmet, c.Reason)
 			}
 		}
-		return nil, tide.Invalid("household", "does not meet the exit standard: %s", strings.Join(unmet, "; "))
+		return nil, audit.Change{}, tide.Invalid("household", "does not meet the exit standard: %s", strings.Join(unmet, "; "))
 	}
 	e := &Exit{Household: h.Ref, Region: h.Village, Policy: p.ID, Stage: StageProposed, Assessment: as,
-		Steps: []ExitStep{{Stage: StageProposed, Actor: a.Name, At: s.Now().UTC(), Note: clip(note)}}}
-	c := audit.Change{Actor: a.Name, Action: "exit_propose", Entity: "household", EntityID: h.Ref, After: e}
-	return e, s.store.CreateExit(ctx, e, h.ID, c)
+		Steps: []ExitStep{{Stage: StageProposed, Actor: a.Name, At: now, Note: clip(note)}}}
+	return e, audit.Change{Actor: a.Name, Action: "exit_propose", Entity: "household", EntityID: h.Ref, After: e}, nil
 }
 
 // The role that may take each step, and the stage it leads to.
@@ -142,22 +159,39 @@ func (s *Service) AdvanceExit(ctx context.Context, ref, step, note string) (*Exi
 	} else if err != nil {
 		return nil, err
 	}
-	now := s.Now().UTC()
+	sc, c, err := s.advance(a, h, e, step, note, s.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.AdvanceExit(ctx, e, h, sc, c); err != nil {
+		return nil, err
+	}
+	if sc != nil {
+		h.Status = Exited
+		s.notify(h)
+	}
+	return e, nil
+}
+
+// advance takes step on h's open exit e, if the actor's role and e's stage
+// allow it, and returns the status move it causes (nil unless approved) and
+// its audit change.
+func (s *Service) advance(a *tide.Actor, h *Household, e *Exit, step, note string, now time.Time) (*StatusChange, audit.Change, error) {
 	var sc *StatusChange
 	switch st, ok := exitSteps[step]; {
 	case step == "reject":
 		if !a.HasAny(tide.RoleRegistrar, tide.RoleCounty, tide.RoleAdmin) {
-			return nil, tide.Errorf(tide.EFORBIDDEN, "your role may not reject exits")
+			return nil, audit.Change{}, tide.Errorf(tide.EFORBIDDEN, "your role may not reject exits")
 		}
 		e.Stage = StageRejected
 	case !ok:
-		return nil, tide.Invalid("step", "step must be review, check, approve or reject")
+		return nil, audit.Change{}, tide.Invalid("step", "step must be review, check, approve or reject")
 	case !a.HasAny(st.roles...):
-		return nil, tide.Errorf(tide.EFORBIDDEN, "your role may not take the %s step", step)
+		return nil, audit.Change{}, tide.Errorf(tide.EFORBIDDEN, "your role may not take the %s step", step)
 	case e.Stage != st.from:
-		return nil, tide.Invalid("step", "the exit is %s; %s comes after %s", e.Stage, step, st.from)
+		return nil, audit.Change{}, tide.Invalid("step", "the exit is %s; %s comes after %s", e.Stage, step, st.from)
 	case step == "approve" && now.Before(e.PostingEnds):
-		return nil, tide.Invalid("step", "the public posting runs until %s", e.PostingEnds.Format("2006-01-02 15:04"))
+		return nil, audit.Change{}, tide.Invalid("step", "the public posting runs until %s", e.PostingEnds.Format("2006-01-02 15:04"))
 	default:
 		e.Stage = st.to
 		if step == "check" {
@@ -170,14 +204,7 @@ func (s *Service) AdvanceExit(ctx context.Context, ref, step, note string) (*Exi
 	e.Steps = append(e.Steps, ExitStep{Stage: e.Stage, Actor: a.Name, At: now, Note: clip(note)})
 	c := audit.Change{Actor: a.Name, Action: "exit_" + step, Entity: "household", EntityID: h.Ref,
 		After: map[string]any{"stage": e.Stage, "note": clip(note)}}
-	if err := s.store.AdvanceExit(ctx, e, h, sc, c); err != nil {
-		return nil, err
-	}
-	if sc != nil {
-		h.Status = Exited
-		s.notify(h)
-	}
-	return e, nil
+	return sc, c, nil
 }
 
 // OpenExit returns the household's exit under way, or ENOTFOUND.

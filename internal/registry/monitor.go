@@ -60,55 +60,70 @@ func (s *Service) Screen(ctx context.Context, region string) (int, error) {
 		return 0, tide.Errorf(tide.EINTERNAL, "policy %s is not loaded", s.ExitPolicy)
 	}
 	n := 0
-	for offset := 0; ; {
-		list, _, err := s.store.FindHouseholds(ctx, StoreFilter{Prefix: region, Status: Exited, Offset: offset, Limit: 500})
+	for afterRegion, afterID := "", int64(0); ; {
+		list, err := s.store.ScanHouseholds(ctx, region, Exited, afterRegion, afterID, 500)
 		if err != nil || len(list) == 0 {
 			return n, err
 		}
-		kept := 0
-		for _, h := range list {
-			added, err := s.screenOne(ctx, a, p, h)
-			if err != nil {
-				return n, err
-			}
-			if added {
-				n++
-			} else {
-				kept++
-			}
+		afterRegion, afterID = list[len(list)-1].Village, list[len(list)-1].ID
+		added, err := s.screenPage(ctx, a, p, list)
+		if err != nil {
+			return n, err
 		}
-		// Listed households are no longer exited, so the next page starts
-		// after the ones that stayed.
-		offset += kept
+		n += added
 	}
 }
 
-func (s *Service) screenOne(ctx context.Context, a *tide.Actor, p *policy.Policy, h *Household) (bool, error) {
-	reasons := p.MonitoringReasons(h.Facts())
-	if len(reasons) == 0 {
-		return false, nil
+// screenPage lists the households of one page that a monitoring rule flags
+// and that have no open case, in one write, and returns how many it listed.
+func (s *Service) screenPage(ctx context.Context, a *tide.Actor, p *policy.Policy, list []*Household) (int, error) {
+	var hs []*Household
+	var reasons [][]policy.Reason
+	for _, h := range list {
+		if rs := p.MonitoringReasons(h.Facts()); len(rs) > 0 {
+			hs, reasons = append(hs, h), append(reasons, rs)
+		}
 	}
-	if _, err := s.store.FindOpenWatch(ctx, h.ID); err == nil {
-		return false, nil
-	} else if tide.ErrorCode(err) != tide.ENOTFOUND {
-		return false, err
+	if len(hs) == 0 {
+		return 0, nil
+	}
+	open, err := s.store.FindOpenWatches(ctx, householdIDs(hs))
+	if err != nil {
+		return 0, err
 	}
 	now := s.Now().UTC()
-	w := &Watch{Household: h.Ref, Region: h.Village, Reasons: reasons, Stage: WatchFlagged, OpenedAt: now,
-		Steps: []ExitStep{{Stage: ExitStage(WatchFlagged), Actor: a.Name, At: now}}}
-	var sc *StatusChange
-	if h.Status == Exited {
-		sc = &StatusChange{From: h.Status, To: Monitored, Reason: reasons[0].Message, Actor: a.Name, At: now}
+	var (
+		flagged []*Household
+		ws      []*Watch
+		scs     []*StatusChange
+		changes []audit.Change
+	)
+	for i, h := range hs {
+		if open[h.ID] != nil {
+			continue
+		}
+		w := &Watch{Household: h.Ref, Region: h.Village, Reasons: reasons[i], Stage: WatchFlagged, OpenedAt: now,
+			Steps: []ExitStep{{Stage: ExitStage(WatchFlagged), Actor: a.Name, At: now}}}
+		var sc *StatusChange
+		if h.Status == Exited {
+			sc = &StatusChange{From: h.Status, To: Monitored, Reason: reasons[i][0].Message, Actor: a.Name, At: now}
+		}
+		flagged, ws, scs = append(flagged, h), append(ws, w), append(scs, sc)
+		changes = append(changes, audit.Change{Actor: a.Name, Action: "monitor_flag", Entity: "household", EntityID: h.Ref, After: w})
 	}
-	c := audit.Change{Actor: a.Name, Action: "monitor_flag", Entity: "household", EntityID: h.Ref, After: w}
-	if err := s.store.CreateWatch(ctx, w, h, sc, c); err != nil {
-		return false, err
+	if len(flagged) == 0 {
+		return 0, nil
 	}
-	if sc != nil {
-		h.Status = Monitored
-		s.notify(h)
+	if err := s.store.CreateWatches(ctx, ws, flagged, scs, changes); err != nil {
+		return 0, err
 	}
-	return true, nil
+	for i, h := range flagged {
+		if scs[i] != nil {
+			h.Status = Monitored
+			s.notify(h)
+		}
+	}
+	return len(flagged), nil
 }
 
 // WorkWatch takes a step on a household's open case: "visit", "assist",

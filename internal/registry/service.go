@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -92,6 +93,15 @@ func NewService(s FullStore, sealer Sealer, policies Policies, w Watcher) *Servi
 	return &Service{store: s, sealer: sealer, policies: policies, watcher: w, Now: time.Now, PostingDays: 7, ExitPolicy: "cn-2020"}
 }
 
+// WithClock returns a copy of the service that reads the time from now; the
+// copy shares everything else. The demo replays a campaign's years with one,
+// and tests move time with one.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.Now = now
+	return &c
+}
+
 // Who may do what.
 var (
 	readers  = []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}
@@ -120,24 +130,42 @@ func (s *Service) Create(ctx context.Context, h *Household) error {
 
 // CreateMany registers households in one transaction, or none; it is what
 // imports use. rowOf, when given, names each household's place in a file for
-// errors.
+// errors. The households are checked, sealed and turned into audit entries on
+// every processor, so a batch of thousands is bound by the store alone.
 func (s *Service) CreateMany(ctx context.Context, hs []*Household, rowOf func(i int) string) error {
 	a, err := actorWith(ctx, writers, "register households")
 	if err != nil {
 		return err
 	}
 	now := s.Now().UTC()
-	changes := make([]audit.Change, len(hs))
-	for i, h := range hs {
-		if err := s.prepare(ctx, a, h, now); err != nil {
+	levels, err := s.villageLevels(ctx, a, hs)
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(hs))
+	each(len(hs), func(i int) { errs[i] = s.prepare(ctx, a, hs[i], now, levels) })
+	for i, err := range errs {
+		if err != nil {
 			if rowOf != nil {
 				return fmt.Errorf("%s: %w", rowOf(i), err)
 			}
 			return err
 		}
-		h.Ref, h.Status, h.CreatedAt, h.UpdatedAt = NewRef(), Identified, now, now
-		changes[i] = audit.Change{Actor: a.Name, Action: "create", Entity: "household", EntityID: h.Ref, After: auditView(h)}
 	}
+	for _, h := range hs {
+		h.Ref, h.Status, h.CreatedAt, h.UpdatedAt = NewRef(), Identified, now, now
+	}
+	// The audit entries' JSON is made here, in parallel, rather than in the
+	// store's transaction; it is the same JSON either way.
+	changes := make([]audit.Change, len(hs))
+	each(len(hs), func(i int) {
+		h := hs[i]
+		var after any = auditView(h)
+		if b, err := json.Marshal(after); err == nil {
+			after = json.RawMessage(b)
+		}
+		changes[i] = audit.Change{Actor: a.Name, Action: "create", Entity: "household", EntityID: h.Ref, After: after}
+	})
 	if err := s.checkDuplicates(ctx, hs, nil); err != nil {
 		return err
 	}
@@ -150,9 +178,40 @@ func (s *Service) CreateMany(ctx context.Context, hs []*Household, rowOf func(i 
 	return nil
 }
 
+// each calls fn(i) for i in [0, n): inline for a few, on every processor
+// for many.
+func each(n int, fn func(i int)) {
+	if n < 64 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	parallel(n, fn, nil)
+}
+
+// villageLevels looks up, once each, the level of every village of hs that
+// the actor may register in; a village that does not exist gets "".
+func (s *Service) villageLevels(ctx context.Context, a *tide.Actor, hs []*Household) (map[string]string, error) {
+	levels := map[string]string{}
+	for _, h := range hs {
+		h.Village = strings.TrimSpace(h.Village)
+		if _, ok := levels[h.Village]; ok || h.Village == "" || !a.Sees(h.Village) {
+			continue
+		}
+		level, err := s.store.RegionLevel(ctx, h.Village)
+		if err != nil && tide.ErrorCode(err) != tide.ENOTFOUND {
+			return nil, err
+		}
+		levels[h.Village] = level
+	}
+	return levels, nil
+}
+
 // prepare validates h, checks its village is a village in scope, and seals
-// its ID numbers.
-func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now time.Time) error {
+// its ID numbers. levels, when not nil, holds the levels of the villages
+// (from villageLevels); otherwise the store is asked.
+func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now time.Time, levels map[string]string) error {
 	h.Village = strings.TrimSpace(h.Village)
 	if err := h.Validate(now); err != nil {
 		return err
@@ -160,11 +219,15 @@ func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now 
 	if !a.Sees(h.Village) {
 		return tide.Invalid("village", "village %s is not in your area", h.Village)
 	}
-	level, err := s.store.RegionLevel(ctx, h.Village)
-	if tide.ErrorCode(err) == tide.ENOTFOUND {
+	level, ok := levels[h.Village]
+	if !ok {
+		var err error
+		if level, err = s.store.RegionLevel(ctx, h.Village); err != nil && tide.ErrorCode(err) != tide.ENOTFOUND {
+			return err
+		}
+	}
+	if level == "" {
 		return tide.Invalid("village", "village %s does not exist", h.Village)
-	} else if err != nil {
-		return err
 	}
 	if level != "village" {
 		return tide.Invalid("village", "%s is a %s, not a village", h.Village, level)
@@ -210,13 +273,17 @@ func (s *Service) checkDuplicates(ctx context.Context, hs []*Household, except *
 	if err != nil {
 		return err
 	}
+	taken := make(map[string]bool, len(dups))
 	for _, d := range dups {
-		if except != nil && d.Household == except.Ref {
-			continue
+		if except == nil || d.Household != except.Ref {
+			taken[d.Hash] = true
 		}
-		hi := seen[d.Hash]
-		for mi, m := range hs[hi].Members {
-			if m.IDHash == d.Hash {
+	}
+	// The first member in the batch's order is named, whatever order the
+	// store found them in.
+	for _, h := range hs {
+		for mi, m := range h.Members {
+			if m.IDHash != "" && taken[m.IDHash] {
 				return &tide.Error{Code: tide.ECONFLICT, Field: fmt.Sprintf("members[%d].id_number", mi),
 					Message: fmt.Sprintf("ID number %s is already registered in another household", MaskID(m.IDNumber))}
 			}
@@ -341,7 +408,7 @@ func (s *Service) Update(ctx context.Context, ref string, in *Household) (*House
 			m.IDNumber = old.Members[i].IDNumber
 		}
 	}
-	if err := s.prepare(ctx, a, &h, h.UpdatedAt); err != nil {
+	if err := s.prepare(ctx, a, &h, h.UpdatedAt, nil); err != nil {
 		return nil, err
 	}
 	if err := s.checkDuplicates(ctx, []*Household{&h}, old); err != nil {
@@ -417,4 +484,5 @@ type FullStore interface {
 	ExitStore
 	AssistStore
 	WatchStore
+	BatchStore
 }

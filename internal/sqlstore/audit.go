@@ -22,28 +22,41 @@ func (tx *Tx) appendAudit(ctx context.Context, changes ...audit.Change) error {
 	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, tx.db.rebind(`INSERT INTO audit_log
-		(seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	// Entries go in multi-row statements: a batch write of thousands of
+	// households appends thousands of entries, and one statement per entry
+	// would cost more than the write itself.
+	ins := newBulkInsert(tx, `INSERT INTO audit_log
+		(seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES `, 10, "")
+	defer ins.close()
+	args := make([]any, 0, min(len(changes), auditRows)*10)
+	n := 0
 	for _, c := range changes {
 		seq++
 		e, err := audit.NewEntry(c, seq, tx.now, prev)
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, e.Seq, micros(e.At), e.Actor, e.Action, e.Entity, e.EntityID,
-			nullText(e.Before), nullText(e.After), e.PrevHash, e.Hash); err != nil {
+		args = append(args, e.Seq, micros(e.At), e.Actor, e.Action, e.Entity, e.EntityID,
+			nullText(e.Before), nullText(e.After), e.PrevHash, e.Hash)
+		prev = e.Hash
+		if n++; n == auditRows {
+			if err := ins.exec(ctx, n, args); err != nil {
+				return err
+			}
+			n, args = 0, args[:0]
+		}
+	}
+	if n > 0 {
+		if err := ins.exec(ctx, n, args); err != nil {
 			return err
 		}
-		prev = e.Hash
 	}
-	_, err = tx.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev)
+	_, err := tx.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev)
 	return err
 }
+
+// auditRows is how many entries one INSERT of appendAudit carries.
+const auditRows = 100
 
 func nullText(b []byte) sql.NullString {
 	return sql.NullString{String: string(b), Valid: b != nil}

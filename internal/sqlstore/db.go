@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,10 @@ const (
 type DB struct {
 	db      *sql.DB
 	dialect Dialect
+	// writer queues this process's SQLite write transactions. SQLite has one
+	// writer; a transaction waiting here starts the moment the one before it
+	// ends, where one left to SQLite's busy handler sleeps and polls.
+	writer sync.Mutex
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -62,8 +67,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
+		// wal_autocheckpoint: SQLite copies the write-ahead log into the
+		// database once it passes 1,000 pages (4 MB), inside the commit that
+		// passed it. Tide's batch writes (imports, the demo, batch steps) are
+		// bigger than that, so each would be copied as soon as written, and a
+		// page rewritten by the next batch copied again; at 10,000 pages a
+		// page rewritten by several batches is copied once.
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
 		db, err = sql.Open("sqlite", dsn)
 		d = SQLite
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
@@ -160,6 +171,10 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 // inTx runs fn in one transaction, committing when fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect == SQLite {
+		db.writer.Lock()
+		defer db.writer.Unlock()
+	}
 	stx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)

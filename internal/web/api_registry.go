@@ -9,6 +9,7 @@ import (
 )
 
 func (s *Server) routeRegistryAPI() {
+	s.routeTransferAPI()
 	s.api("GET /api/v1/households", s.apiHouseholds)
 	s.api("POST /api/v1/households", s.apiCreateHousehold)
 	s.api("GET /api/v1/households/{ref}", s.apiHousehold)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tide-project/tide/internal/region"
+	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
 )
 
@@ -78,10 +79,14 @@ func jsonType(kind string) string {
 }
 
 // importRows returns the row errors of a refused import, or nil.
-func importRows(err error) []region.RowError {
+func importRows(err error) any {
 	var ie *region.ImportError
-	if errors.As(err, &ie) {
+	if errors.As(err, &ie) && len(ie.Rows) > 0 {
 		return ie.Rows
+	}
+	var he *registry.ImportError
+	if errors.As(err, &he) && len(he.Rows) > 0 {
+		return he.Rows
 	}
 	return nil
 }

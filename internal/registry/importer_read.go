@@ -1,0 +1,317 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// fileLayout is where each column of a household file sits.
+type fileLayout struct {
+	width int
+	pos   map[string]int
+	// hcols are the household columns after "household", indicators
+	// included, and hpos their positions.
+	hcols []string
+	hpos  []int
+}
+
+// parseHeader reads the header row. Column names are matched without case or
+// surrounding space, and a byte-order mark is ignored.
+func parseHeader(header []string) (*fileLayout, []RowError) {
+	for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
+		header = header[:len(header)-1]
+	}
+	l := &fileLayout{width: len(header), pos: map[string]int{}}
+	var bad []RowError
+	known := map[string]bool{}
+	for _, c := range HouseholdColumns {
+		known[c] = true
+	}
+	for _, c := range MemberColumns {
+		known[c] = true
+	}
+	for i, raw := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff")))
+		switch {
+		case name == "":
+			bad = append(bad, RowError{Line: 1, Column: fmt.Sprintf("column %d", i+1), Message: "the column has no name"})
+			continue
+		case strings.HasPrefix(name, IndicatorPrefix):
+			if id := strings.TrimPrefix(name, IndicatorPrefix); !indicatorPattern.MatchString(id) {
+				bad = append(bad, RowError{Line: 1, Column: name, Message: "an indicator column is ind_ and a lower-case snake_case name"})
+				continue
+			}
+		case !known[name]:
+			bad = append(bad, RowError{Line: 1, Column: name, Message: "unknown column; the columns are " +
+				strings.Join(HouseholdColumns, ", ") + ", ind_<indicator> for each indicator, and " + strings.Join(MemberColumns, ", ")})
+			continue
+		}
+		if _, dup := l.pos[name]; dup {
+			bad = append(bad, RowError{Line: 1, Column: name, Message: "the column appears twice"})
+			continue
+		}
+		l.pos[name] = i
+	}
+	for _, c := range requiredColumns {
+		if _, ok := l.pos[c]; !ok {
+			bad = append(bad, RowError{Line: 1, Column: c, Message: "the column is required"})
+		}
+	}
+	for i, raw := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff")))
+		if p, ok := l.pos[name]; ok && p == i && name != "household" && (slices.Contains(HouseholdColumns, name) || strings.HasPrefix(name, IndicatorPrefix)) {
+			l.hcols = append(l.hcols, name)
+			l.hpos = append(l.hpos, i)
+		}
+	}
+	if n := len(l.hcols) - (len(HouseholdColumns) - 1); n > MaxIndicators {
+		bad = append(bad, RowError{Line: 1, Column: "household", Message: fmt.Sprintf("at most %d indicator columns", MaxIndicators)})
+	}
+	return l, bad
+}
+
+// cell returns the trimmed value at position i of rec, "" when absent.
+func cell(rec []string, i int) string {
+	if i < 0 || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+func (l *fileLayout) get(rec []string, column string) string {
+	i, ok := l.pos[column]
+	if !ok {
+		return ""
+	}
+	return cell(rec, i)
+}
+
+// readHouseholdFile reads a whole file into households, recording the rows it
+// cannot make sense of. Rules that need the registry are checked later.
+func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (*householdFile, error) {
+	var rows rowReader
+	if format == FormatXLSX {
+		x, err := newXLSXRows(r)
+		var re *RowError
+		if errors.As(err, &re) {
+			return nil, &ImportError{Rows: []RowError{*re}}
+		} else if err != nil {
+			return nil, err
+		}
+		defer x.close()
+		rows = x
+	} else {
+		rows = newCSVRows(r)
+	}
+	_, header, err := rows.next()
+	var re *RowError
+	switch {
+	case err == io.EOF:
+		return nil, &ImportError{Rows: []RowError{{Line: 1, Column: "household", Message: "the file is empty; the first row must name the columns"}}}
+	case errors.As(err, &re):
+		return nil, &ImportError{Rows: []RowError{*re}}
+	case err != nil:
+		return nil, err
+	}
+	layout, bad := parseHeader(header)
+	if len(bad) > 0 {
+		return nil, &ImportError{Rows: bad}
+	}
+	f := &householdFile{}
+	byKey := map[string]*pendingHousehold{}
+	for {
+		line, rec, err := rows.next()
+		if err == io.EOF {
+			break
+		} else if errors.As(err, &re) {
+			f.bad = append(f.bad, *re)
+			f.orphans++
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if blankRecord(rec) {
+			continue
+		}
+		f.rowCount++
+		if f.rowCount%10_000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(f.rowCount, 0)
+			}
+		}
+		layout.addRow(f, byKey, line, rec, format == FormatXLSX)
+	}
+	if progress != nil {
+		progress(f.rowCount, 0)
+	}
+	return f, nil
+}
+
+func blankRecord(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// addRow adds one member row to its household.
+func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold, line int, rec []string, xlsx bool) {
+	for i := l.width; i < len(rec); i++ {
+		if strings.TrimSpace(rec[i]) != "" {
+			f.bad = append(f.bad, RowError{Line: line, Column: "row", Message: fmt.Sprintf("expected %d fields, found %d", l.width, len(rec))})
+			f.orphans++
+			return
+		}
+	}
+	if !xlsx {
+		for _, v := range rec {
+			if !utf8.ValidString(v) {
+				f.bad = append(f.bad, RowError{Line: line, Column: "row", Message: "the text is not UTF-8: save the file as \"CSV UTF-8\", or as XLSX"})
+				f.orphans++
+				return
+			}
+		}
+	}
+	key := l.get(rec, "household")
+	if key == "" {
+		f.bad = append(f.bad, RowError{Line: line, Column: "household", Message: "household is required: it groups the rows of one household"})
+		f.orphans++
+		return
+	}
+	p := byKey[key]
+	if p == nil {
+		p = &pendingHousehold{key: key, first: line, cols: l.hcols, vals: make([]string, len(l.hcols)), valLines: make([]int, len(l.hcols))}
+		byKey[key] = p
+		f.households = append(f.households, p)
+	}
+	if !xlsx && len(rec) < l.width {
+		p.fail(line, "row", "expected %d fields, found %d", l.width, len(rec))
+		return
+	}
+	for j, c := range l.hcols {
+		v := cell(rec, l.hpos[j])
+		switch {
+		case v == "":
+		case p.valLines[j] == 0:
+			p.vals[j], p.valLines[j] = v, line
+			p.set(c, v, line)
+		case v != p.vals[j] && !sameNumber(v, p.vals[j]):
+			p.fail(line, c, "%q disagrees with %q on line %d for household %s", v, p.vals[j], p.valLines[j], key)
+		}
+	}
+	m := Member{Name: l.get(rec, "name"), Sex: l.get(rec, "sex"), Birth: l.get(rec, "birth_date"),
+		Relation: l.get(rec, "relation"), IDNumber: l.get(rec, "id_number"), Phone: l.get(rec, "phone"),
+		Disability: l.get(rec, "disability"), Health: l.get(rec, "health"), Schooling: l.get(rec, "schooling")}
+	if xlsx {
+		m.Birth = excelDate(m.Birth)
+	}
+	var ok bool
+	if m.MedicalInsurance, ok = parseFlag(l.get(rec, "medical_insurance")); !ok {
+		p.fail(line, "medical_insurance", "medical_insurance must be 1 or 0 (true/false, yes/no)")
+	}
+	p.h.Members = append(p.h.Members, m)
+	p.lines = append(p.lines, line)
+}
+
+// set stores a household column's value in the household.
+func (p *pendingHousehold) set(column, v string, line int) {
+	h := &p.h
+	switch column {
+	case "village":
+		h.Village = v
+	case "cadre_name":
+		h.Cadre.Name = v
+	case "cadre_phone":
+		h.Cadre.Phone = v
+	case "income_per_person", "last_year_income", "shock_costs":
+		n, ok := parseMinor(v)
+		if !ok {
+			p.fail(line, column, "%s must be a whole amount in minor units (fen, cents), not %q", column, v)
+			return
+		}
+		switch column {
+		case "income_per_person":
+			h.IncomePerPerson = n
+		case "last_year_income":
+			h.LastYearIncome = n
+		default:
+			h.ShockCosts = n
+		}
+	default:
+		x, ok := parseIndicator(v)
+		if !ok {
+			p.fail(line, column, "an indicator is 1 (met) or 0 (not met), or a number; not %q", v)
+			return
+		}
+		if h.Indicators == nil {
+			h.Indicators = map[string]float64{}
+		}
+		h.Indicators[strings.TrimPrefix(column, IndicatorPrefix)] = x
+	}
+}
+
+// parseMinor reads a whole amount; a spreadsheet's "400000.0" is accepted.
+func parseMinor(v string) (int64, bool) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > MaxIncome {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func sameNumber(a, b string) bool {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	return errA == nil && errB == nil && x == y
+}
+
+// parallel calls fn(i) for i in [0, n) on every processor. progress, when
+// set, is told from one goroutine how many are done.
+func parallel(n int, fn func(i int), progress func(done int)) {
+	const chunk = 256
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= n {
+					return
+				}
+				end := min(start+chunk, n)
+				for i := start; i < end; i++ {
+					fn(i)
+				}
+				d := done.Add(int64(end - start))
+				if w == 0 && progress != nil {
+					progress(int(d))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if progress != nil {
+		progress(n)
+	}
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"strings"
+)
+
+// inBulkTx is inTx for bulk writes. On SQLite the connection gets a bigger
+// page cache, which keeps the indexes' random inserts in memory; statement
+// journals in memory; and foreign keys off, since counting them makes SQLite
+// journal every statement. The caller vouches for the references instead:
+// an import's villages were checked by the registry a moment before (regions
+// are never deleted) and its members point at households it has just
+// inserted. All three must be set before the transaction begins, and all
+// three are put back before the connection returns to the pool.
+func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect != SQLite {
+		return db.inTx(ctx, fn)
+	}
+	db.writer.Lock() // see DB.writer
+	defer db.writer.Unlock()
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	bulk := []struct{ name, value, was string }{{name: "cache_size", value: "-524288"}, {name: "temp_store", value: "MEMORY"}, {name: "foreign_keys", value: "OFF"}}
+	for i := range bulk {
+		p := &bulk[i]
+		if err := conn.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&p.was); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `PRAGMA `+p.name+` = `+p.value); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		ctx := context.WithoutCancel(ctx)
+		for _, p := range bulk {
+			if _, err := conn.ExecContext(ctx, `PRAGMA `+p.name+` = `+p.was); err != nil {
+				// A connection that kept the bulk settings must not serve
+				// anyone else: drop it from the pool.
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+				return
+			}
+		}
+	}()
+	stx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	tx := &Tx{Tx: stx, db: db, now: db.Now().UTC()}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return mapError(err)
+	}
+	return mapError(stx.Commit())
+}
+
+// rowBatcher gathers rows and writes them in multi-row INSERT statements of
+// up to rows rows through a bulkInsert.
+type rowBatcher struct {
+	before *rowBatcher // flushed before each batch of this one
+	ins    *bulkInsert
+	rows   int
+	args   []any
+}
+
+func newRowBatcher(tx *Tx, head string, cols, rows int) *rowBatcher {
+	return &rowBatcher{ins: newBulkInsert(tx, head, cols, ""), rows: rows, args: make([]any, 0, cols*rows)}
+}
+
+// add queues one row, writing the batch when it is full.
+func (b *rowBatcher) add(ctx context.Context, values ...any) error {
+	b.args = append(b.args, values...)
+	if len(b.args) < b.ins.cols*b.rows {
+		return nil
+	}
+	return b.flush(ctx)
+}
+
+// flush writes the rows still queued.
+func (b *rowBatcher) flush(ctx context.Context) error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	if b.before != nil {
+		if err := b.before.flush(ctx); err != nil {
+			return err
+		}
+	}
+	err := b.ins.exec(ctx, len(b.args)/b.ins.cols, b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *rowBatcher) close() { b.ins.close() }
+
+// bulkInsert runs one multi-row INSERT many times, keeping the statement for
+// full batches prepared. head ends with VALUES; tail (a RETURNING clause, say)
+// follows the rows.
+type bulkInsert struct {
+	tx         *Tx
+	head, tail string
+	cols       int
+	full       *sql.Stmt
+	fullRows   int
+}
+
+func newBulkInsert(tx *Tx, head string, cols int, tail string) *bulkInsert {
+	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail}
+}
+
+func (b *bulkInsert) sql(rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", b.cols), ", ") + ")"
+	return b.tx.db.rebind(b.head + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + b.tail)
+}
+
+// stmt returns a prepared statement for rows rows: the kept one for the
+// largest batch seen, a fresh one otherwise (closed by the caller via done).
+func (b *bulkInsert) stmt(ctx context.Context, rows int) (st *sql.Stmt, done func(), err error) {
+	if b.full != nil && rows == b.fullRows {
+		return b.full, func() {}, nil
+	}
+	st, err = b.tx.PrepareContext(ctx, b.sql(rows))
+	if err != nil {
+		return nil, nil, err
+	}
+	if rows > b.fullRows {
+		if b.full != nil {
+			b.full.Close()
+		}
+		b.full, b.fullRows = st, rows
+		return st, func() {}, nil
+	}
+	return st, func() { st.Close() }, nil
+}
+
+// exec inserts rows rows whose values are args.
+func (b *bulkInsert) exec(ctx context.Context, rows int, args []any) error {
+	st, done, err := b.stmt(ctx, rows)
+	if err != nil {
+		return err
+	}
+	defer done()
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// returning inserts rows rows and calls scan for each row the tail returns.
+func (b *bulkInsert) returning(ctx context.Context, rows int, args []any, scan func(*sql.Rows) error) error {
+	st, done, err := b.stmt(ctx, rows)
+	if err != nil {
+		return err
+	}
+	defer done()
+	rs, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := scan(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}
+
+func (b *bulkInsert) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}

@@ -1,0 +1,322 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/registry"
+	"github.com/tide-project/tide/internal/tide"
+)
+
+var _ registry.TransferStore = (*DB)(nil)
+
+// Rows per multi-row INSERT of an import. Households take 13 values a row and
+// members 15, so a statement stays well under SQLite's 32,766 and
+// PostgreSQL's 65,535 parameters.
+const (
+	importHouseholdRows = 400
+	importMemberRows    = 800
+)
+
+// VillageCodes returns the codes of the villages under prefix in code order,
+// at most limit of them (0: all), so an import checks its villages without a
+// query per row.
+func (db *DB) VillageCodes(ctx context.Context, prefix string, limit int) ([]string, error) {
+	where, args := regionRange("code", prefix)
+	q := `SELECT code FROM regions WHERE level = 'village' AND ` + where + ` ORDER BY code`
+	if limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, limit)
+	}
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// regionRange returns a condition on col selecting the codes that start with
+// prefix, written as a range so an index on col serves it on both engines
+// (LIKE does not on SQLite's binary collation).
+func regionRange(col, prefix string) (string, []any) {
+	if prefix == "" {
+		return "1 = 1", nil
+	}
+	return col + " >= ? AND " + col + " < ?", []any{prefix, prefixEnd(prefix)}
+}
+
+// prefixEnd returns the least string above every string that starts with p.
+// Region codes are ASCII, so raising the last byte is enough.
+func prefixEnd(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return p + "\xff"
+}
+
+// ImportHouseholds inserts households with their members, setting their IDs,
+// and the audit changes, all in one transaction: the whole import lands or
+// none of it. IDs are reserved up front and rows go in multi-row statements,
+// which is what makes a million households a matter of seconds. progress,
+// when not nil, is told how many households are written as it goes.
+func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, changes []audit.Change, progress func(written int)) error {
+	return db.inBulkTx(ctx, func(tx *Tx) error {
+		if err := tx.reserveHouseholdIDs(ctx, hs); err != nil {
+			return err
+		}
+		ins := "INSERT"
+		if db.dialect == SQLite {
+			// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
+			// needs no statement journal for a multi-row INSERT; a failed
+			// statement rolls the whole transaction back anyway.
+			ins = "INSERT OR FAIL"
+		}
+		hi := newRowBatcher(tx, ins+` INTO households (id, ref, region, status, income_per_person, last_year_income,
+			shock_costs, indicators, cadre_name, cadre_phone, persons, created_at, updated_at) VALUES `, 13, importHouseholdRows)
+		defer hi.close()
+		mi := newRowBatcher(tx, ins+` INTO members (household_id, region, position, name, sex, birth_date,
+			relation, id_sealed, id_hash, phone, phone_norm, disability, health, schooling, medical_insurance) VALUES `, 15, importMemberRows)
+		defer mi.close()
+		mi.before = hi // members refer to their households
+		for n, h := range hs {
+			ind, err := json.Marshal(h.Indicators)
+			if err != nil {
+				return err
+			}
+			if err := hi.add(ctx, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
+				string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
+				return err
+			}
+			for i := range h.Members {
+				m := &h.Members[i]
+				if err := mi.add(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+					nullable(m.IDHash), m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
+					return memberConflict(err)
+				}
+			}
+			if progress != nil && (n+1)%importHouseholdRows == 0 {
+				progress(n + 1)
+			}
+		}
+		// Households first: members refer to them.
+		if err := hi.flush(ctx); err != nil {
+			return err
+		}
+		if err := mi.flush(ctx); err != nil {
+			return memberConflict(err)
+		}
+		if progress != nil {
+			progress(len(hs))
+		}
+		return tx.appendAudit(ctx, changes...)
+	})
+}
+
+// reserveHouseholdIDs gives each household its ID before any is inserted, so
+// members can be written without reading IDs back. On SQLite the write
+// transaction excludes every other writer, so the IDs after the highest used
+// are free; on PostgreSQL they are taken from the table's sequence.
+func (tx *Tx) reserveHouseholdIDs(ctx context.Context, hs []*registry.Household) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	if tx.db.dialect == Postgres {
+		rows, err := tx.query(ctx, `SELECT nextval(pg_get_serial_sequence('households', 'id')) FROM generate_series(1, ?)`, len(hs))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		i := 0
+		for rows.Next() && i < len(hs) {
+			if err := rows.Scan(&hs[i].ID); err != nil {
+				return err
+			}
+			i++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if i != len(hs) {
+			return fmt.Errorf("reserve household IDs: got %d of %d", i, len(hs))
+		}
+		return nil
+	}
+	var last int64
+	// AUTOINCREMENT never reuses an ID, even of a deleted row, so the
+	// sequence counts as well as the highest ID present.
+	if err := tx.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM households), 0),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'households'), 0))`).Scan(&last); err != nil {
+		return err
+	}
+	for i, h := range hs {
+		h.ID = last + int64(i) + 1
+	}
+	return nil
+}
+
+// nullable is s, or SQL NULL when s is empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func memberConflict(err error) error {
+	if tide.ErrorCode(mapError(err)) == tide.ECONFLICT {
+		return &tide.Error{Code: tide.ECONFLICT, Field: "members.id_number", Message: "an ID number is already registered"}
+	}
+	return err
+}
+
+// HouseholdShape returns what an export must know before its first row: the
+// indicator names used under prefix, and how many households and persons
+// there are.
+func (db *DB) HouseholdShape(ctx context.Context, prefix string) (registry.ExportShape, error) {
+	var sh registry.ExportShape
+	where, args := regionRange("region", prefix)
+	rows, err := db.query(ctx, `SELECT indicators, persons FROM households WHERE `+where, args...)
+	if err != nil {
+		return sh, err
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var last string
+	for rows.Next() {
+		var ind string
+		var persons int
+		if err := rows.Scan(&ind, &persons); err != nil {
+			return sh, err
+		}
+		sh.Households++
+		sh.Persons += persons
+		if ind == last || ind == "{}" {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(ind), &m); err != nil {
+			return sh, err
+		}
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				sh.Indicators = append(sh.Indicators, k)
+			}
+		}
+		last = ind
+	}
+	return sh, rows.Err()
+}
+
+// EachHouseholdIn calls fn for every household under prefix with its members,
+// in region then ID order, reading in pages so memory stays flat however many
+// there are.
+func (db *DB) EachHouseholdIn(ctx context.Context, prefix string, fn func(*registry.Household) error) error {
+	where, args := regionRange("region", prefix)
+	lastRegion, lastID := "", int64(0)
+	for {
+		rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
+			` AND (region > ? OR (region = ? AND id > ?)) ORDER BY region, id LIMIT 2000`,
+			append(args[:len(args):len(args)], lastRegion, lastRegion, lastID)...)
+		if err != nil {
+			return err
+		}
+		var page []*registry.Household
+		for rows.Next() {
+			h, err := scanHousehold(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		if err := db.loadMembers(ctx, page); err != nil {
+			return err
+		}
+		for _, h := range page {
+			if err := fn(h); err != nil {
+				return err
+			}
+		}
+		lastRegion, lastID = page[len(page)-1].Village, page[len(page)-1].ID
+	}
+}
+
+// findRegisteredChunk is how many values one lookup of FindRegistered binds.
+const findRegisteredChunk = 1000
+
+// FindRegistered is FindDuplicates for the volumes of an import: it returns
+// the members whose ID hash or normalised phone is among the given ones, with
+// their households, through one prepared statement per column over large
+// chunks (the last padded with its own last value), so a million values cost
+// a thousand lookups rather than thousands of statements parsed.
+func (db *DB) FindRegistered(ctx context.Context, idHashes, phones []string) ([]registry.Duplicate, error) {
+	var out []registry.Duplicate
+	for _, q := range []struct {
+		col  string
+		vals []string
+	}{{"id_hash", idHashes}, {"phone_norm", phones}} {
+		if len(q.vals) == 0 {
+			continue
+		}
+		n := min(findRegisteredChunk, len(q.vals))
+		st, err := db.db.PrepareContext(ctx, db.rebind(`SELECT m.`+q.col+`, h.ref, h.region FROM members m
+			JOIN households h ON h.id = m.household_id WHERE m.`+q.col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`))
+		if err != nil {
+			return nil, err
+		}
+		args := make([]any, n)
+		for start := 0; start < len(q.vals); start += n {
+			chunk := q.vals[start:min(start+n, len(q.vals))]
+			for i := range args {
+				args[i] = chunk[min(i, len(chunk)-1)]
+			}
+			if err := scanDuplicates(ctx, st, args, &out); err != nil {
+				st.Close()
+				return nil, err
+			}
+		}
+		st.Close()
+	}
+	return out, nil
+}
+
+func scanDuplicates(ctx context.Context, st *sql.Stmt, args []any, out *[]registry.Duplicate) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d registry.Duplicate
+		if err := rows.Scan(&d.Hash, &d.Household, &d.Region); err != nil {
+			return err
+		}
+		*out = append(*out, d)
+	}
+	return rows.Err()
+}
