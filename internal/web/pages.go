@@ -65,6 +65,7 @@ var navigation = []navItem{
 	{Key: "nav.measures", Href: "/measures", Roles: []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}},
 	{Key: "nav.monitoring", Href: "/monitoring", Roles: []tide.Role{tide.RoleCounty, tide.RoleAdmin}},
 	{Key: "nav.exits", Href: "/exits", Roles: []tide.Role{tide.RoleRegistrar, tide.RoleCounty, tide.RoleAdmin}},
+	{Key: "nav.transfer", Href: "/households/import", Roles: []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}},
 	{Key: "nav.users", Href: "/users", Roles: []tide.Role{tide.RoleAdmin}},
 	{Key: "nav.audit", Href: "/audit", Roles: []tide.Role{tide.RoleAdmin}, RootOnly: true},
 	{Key: "nav.account", Href: "/account"},
