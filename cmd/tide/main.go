@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/tide-project/tide/internal/tide"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -87,19 +86,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			fmt.Fprintf(stderr, "tide %s: %v\nRun 'tide help %s' for usage.\n", name, err, name)
 			return exitUsage
 		default:
-			fmt.Fprintf(stderr, "tide %s: %s\n", name, describe(err))
+			fmt.Fprintf(stderr, "tide %s: %v\n", name, err)
 			return exitFailure
 		}
 	}
 	fmt.Fprintf(stderr, "tide: unknown command %q\nRun 'tide help' for the list.\n", name)
 	return exitUsage
-}
-
-// describe words an error for the terminal, naming the field when known.
-func describe(err error) string {
-	var te *tide.Error
-	if errors.As(err, &te) && te.Field != "" && !errors.Is(err, te) {
-		return err.Error()
-	}
-	return err.Error()
 }
