@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
