@@ -43,8 +43,9 @@ var demoAccounts = []struct {
 
 // startDemo starts the real wiring on a free port with the demo province in
 // the database at dbURL (the SQLite file of a temporary data folder when
-// empty), and closes it when the test ends.
-func startDemo(tb testing.TB, dbURL string) *Main {
+// empty), and closes it when the test ends. tweaks adjust the configuration
+// before it is validated.
+func startDemo(tb testing.TB, dbURL string, tweaks ...func(*Config)) *Main {
 	tb.Helper()
 	m := NewMain()
 	m.Config.Addr = "127.0.0.1:0"
@@ -53,6 +54,9 @@ func startDemo(tb testing.TB, dbURL string) *Main {
 	m.Config.Demo = true
 	m.Config.DemoPassword = demoPassword
 	m.Out = io.Discard
+	for _, tweak := range tweaks {
+		tweak(&m.Config)
+	}
 	if err := m.Config.Validate(); err != nil {
 		tb.Fatalf("config: %v", err)
 	}

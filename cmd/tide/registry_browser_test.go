@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,32 +26,7 @@ const regTestVillage = "900101001001"
 // publicly for postingDays days.
 func startRegistryDemo(tb testing.TB, postingDays int) *Main {
 	tb.Helper()
-	m := NewMain()
-	m.Config.Addr = "127.0.0.1:0"
-	m.Config.Data = tb.TempDir()
-	m.Config.Demo = true
-	m.Config.DemoPassword = demoPassword
-	m.Config.PostingDays = postingDays
-	m.Out = io.Discard
-	if err := m.Config.Validate(); err != nil {
-		tb.Fatalf("config: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			tb.Errorf("close: %v", err)
-		}
-	})
-	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		tb.Fatalf("open: %v", err)
-	}
-	if err := m.Prepare(ctx); err != nil {
-		tb.Fatalf("prepare demo: %v", err)
-	}
-	if err := m.Start(); err != nil {
-		tb.Fatalf("start: %v", err)
-	}
-	return m
+	return startDemo(tb, "", func(c *Config) { c.PostingDays = postingDays })
 }
 
 // regScope returns the region a demo account is scoped to.
