@@ -299,27 +299,8 @@ func (db *DB) CountByStatus(ctx context.Context, prefix string) (map[registry.St
 func (db *DB) EachHousehold(ctx context.Context, fn func(*registry.Household) error) error {
 	var last int64
 	for {
-		rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE id > ? ORDER BY id LIMIT 2000`, last)
-		if err != nil {
-			return err
-		}
-		var page []*registry.Household
-		for rows.Next() {
-			h, err := scanHousehold(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, h)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			return nil
-		}
-		if err := db.loadMembers(ctx, page); err != nil {
+		page, err := db.householdPage(ctx, `SELECT `+householdColumns+` FROM households WHERE id > ? ORDER BY id LIMIT 2000`, last)
+		if err != nil || len(page) == 0 {
 			return err
 		}
 		for _, h := range page {
@@ -329,4 +310,26 @@ func (db *DB) EachHousehold(ctx context.Context, fn func(*registry.Household) er
 		}
 		last = page[len(page)-1].ID
 	}
+}
+
+// householdPage runs a query for households and loads their members.
+func (db *DB) householdPage(ctx context.Context, q string, args ...any) ([]*registry.Household, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var page []*registry.Household
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		page = append(page, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return page, db.loadMembers(ctx, page)
 }

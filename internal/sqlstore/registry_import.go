@@ -232,29 +232,10 @@ func (db *DB) EachHouseholdIn(ctx context.Context, prefix string, fn func(*regis
 	where, args := regionRange("region", prefix)
 	lastRegion, lastID := "", int64(0)
 	for {
-		rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
+		page, err := db.householdPage(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
 			` AND (region > ? OR (region = ? AND id > ?)) ORDER BY region, id LIMIT 2000`,
 			append(args[:len(args):len(args)], lastRegion, lastRegion, lastID)...)
-		if err != nil {
-			return err
-		}
-		var page []*registry.Household
-		for rows.Next() {
-			h, err := scanHousehold(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, h)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			return nil
-		}
-		if err := db.loadMembers(ctx, page); err != nil {
+		if err != nil || len(page) == 0 {
 			return err
 		}
 		for _, h := range page {
