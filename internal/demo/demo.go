@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
@@ -41,6 +42,8 @@ type Services struct {
 	Regions  *region.Service
 	Users    *user.Service
 	Registry *registry.Service
+	// Market, when set, gets the demo sellers, products and a live room.
+	Market *market.Service
 	// Out, when set, gets a one-line summary from the steps that make people.
 	Out io.Writer
 }
@@ -54,6 +57,8 @@ type Province struct {
 	Counties []*region.Region
 	Villages []*region.Region
 	Accounts []Account
+	// UserIDs holds each demo account's ID by name.
+	UserIDs map[string]int64
 
 	// What the households step made.
 	Households, Persons int
@@ -64,6 +69,11 @@ type Province struct {
 	ExitsApproved       int
 	ExitsOpen           int // exits under way today
 	Flagged             int // households the return-to-poverty screen listed
+
+	// What the market step made.
+	Sellers  []*market.Seller
+	Products []*market.Product
+	LiveRoom *market.Room
 }
 
 // Account is one demo user.
@@ -84,6 +94,7 @@ var Steps = []Step{
 	{Name: "regions", Run: makeRegions},
 	{Name: "users", Run: makeUsers},
 	{Name: "households", Run: makeHouseholds},
+	{Name: "market", Run: makeMarket},
 }
 
 // Generate builds the demo province with the given seed and password (a
@@ -135,12 +146,14 @@ func makeUsers(ctx context.Context, _ *rand.Rand, svc Services, p *Province) err
 		{"school1", tide.RoleSchool, village},
 		{"public1", tide.RolePublic, ""},
 	}
+	p.UserIDs = map[string]int64{}
 	for _, a := range p.Accounts {
-		_, err := svc.Users.Create(ctx, user.NewUser{Name: a.Name, DisplayName: a.Name, Password: p.Password,
+		u, err := svc.Users.Create(ctx, user.NewUser{Name: a.Name, DisplayName: a.Name, Password: p.Password,
 			Roles: []tide.Role{a.Role}, Scope: a.Scope})
 		if err != nil {
 			return fmt.Errorf("user %s: %w", a.Name, err)
 		}
+		p.UserIDs[a.Name] = u.ID
 	}
 	return nil
 }

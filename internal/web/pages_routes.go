@@ -36,6 +36,7 @@ func (s *Server) routePages() {
 	s.routeRegistryPages()
 	s.routeAccountPages()
 	s.routeTransferPages()
+	s.routeMarketPages()
 	s.page("/", func(w http.ResponseWriter, r *http.Request) { s.pageError(w, r, tide.NotFound("page")) })
 }
 

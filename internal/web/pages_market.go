@@ -1,0 +1,301 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/tide"
+	"github.com/tide-project/tide/internal/user"
+)
+
+// The market's pages: the public list of live rooms, a live room, sign-up for
+// the public, the buyer's orders and the sandbox provider's checkout. The
+// seller's console and the county's approvals are in pages_seller.go.
+func (s *Server) routeMarketPages() {
+	s.page("GET /market", s.marketPage)
+	s.page("GET /rooms/{room}", s.roomPage)
+	s.page("GET /signup", s.signupPage)
+	s.page("POST /signup", s.signupSubmit)
+	s.page("GET /orders", s.ordersPage)
+	s.page("POST /orders/{id}/{action}", s.orderSubmit)
+	s.page("GET /sandbox/pay/{payment}", s.sandboxPage)
+	s.page("POST /sandbox/pay/{payment}", s.sandboxSubmit)
+	s.routeSellerPages()
+}
+
+// money shows minor units in major units with the currency code.
+func money(minor int64, currency string) string {
+	return formatAmount(minor, 2) + " " + currency
+}
+
+type roomCard struct {
+	ID, Title, Seller, StartsAt string
+	Likes                       int64
+}
+
+type marketData struct {
+	Live, Scheduled []roomCard
+}
+
+func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
+	var d marketData
+	for _, st := range []market.RoomStatus{market.RoomLive, market.RoomScheduled} {
+		rooms, _, err := s.Market.Rooms(r.Context(), market.RoomFilter{Status: st, Limit: 50})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		for _, rm := range rooms {
+			c := roomCard{ID: rm.ID, Title: rm.Title, Likes: rm.Likes, StartsAt: rm.StartsAt.UTC().Format("2006-01-02 15:04 UTC")}
+			if sl, err := s.Market.FindSeller(r.Context(), rm.SellerID); err == nil {
+				c.Seller = sl.Name
+			}
+			if st == market.RoomLive {
+				d.Live = append(d.Live, c)
+			} else {
+				d.Scheduled = append(d.Scheduled, c)
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "market", s.newView(r, "market.title", d))
+}
+
+type roomProduct struct {
+	ID, Name, Unit, Price, Origin, Description, Photo string
+	Available                                          int64
+}
+
+type commentView struct {
+	ID, Author, Text string
+}
+
+type roomData struct {
+	Room        *market.Room
+	Seller      string
+	Products    []roomProduct
+	Comments    []commentView
+	MayModerate bool
+}
+
+// roomCSP lets the live room play a stream from any streaming service: the
+// media and the playlist requests go to the stream's host, and hls.js feeds
+// the video element from blob: URLs.
+const roomCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"media-src 'self' blob: https: http:; connect-src 'self' https: http:; worker-src 'self' blob:; frame-ancestors 'none'"
+
+func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rm, err := s.Market.FindRoom(ctx, r.PathValue("room"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := roomData{Room: rm}
+	if sl, err := s.Market.FindSeller(ctx, rm.SellerID); err == nil {
+		d.Seller = sl.Name
+	}
+	d.MayModerate = s.Market.MayModerate(ctx, rm)
+	for _, id := range rm.Products {
+		p, err := s.Market.FindProduct(ctx, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		rp := roomProduct{ID: p.ID, Name: p.Name, Unit: p.Unit, Price: money(p.Price, p.Currency), Origin: p.Origin,
+			Description: p.Description}
+		if len(p.Photos) > 0 {
+			rp.Photo = p.Photos[0]
+		}
+		if rp.Available, err = s.Market.Available(ctx, p.ID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Products = append(d.Products, rp)
+	}
+	cs, err := s.Market.Comments(ctx, rm.ID, 50)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, c := range cs {
+		d.Comments = append(d.Comments, commentView{ID: c.ID, Author: c.Author, Text: c.Text})
+	}
+	w.Header().Set("Content-Security-Policy", roomCSP)
+	s.render(w, r, http.StatusOK, "room", s.newView(r, "room.title", d))
+}
+
+type signupData struct {
+	Name, DisplayName, Next string
+}
+
+func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
+	if tide.ActorFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/market", http.StatusSeeOther)
+		return
+	}
+	next := r.URL.Query().Get("next")
+	if next == "" {
+		next = "/market"
+	}
+	s.render(w, r, http.StatusOK, "signup", s.newView(r, "signup.title", signupData{Next: localPath(next)}))
+}
+
+func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
+	d := signupData{Name: strings.TrimSpace(r.PostFormValue("name")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
+		Next: localPath(r.PostFormValue("next"))}
+	secret, _, err := s.Users.SignUp(r.Context(), d.Name, d.DisplayName, r.PostFormValue("password"))
+	if err != nil {
+		if c := tide.ErrorCode(err); c != tide.EINVALID && c != tide.ECONFLICT && c != tide.ETOOMANY {
+			s.pageError(w, r, err)
+			return
+		}
+		v := s.newView(r, "signup.title", d)
+		v.Error = tide.ErrorMessage(err)
+		s.render(w, r, ErrorStatus(err), "signup", v)
+		return
+	}
+	s.setCookie(w, r, sessionCookie, secret, int(user.SessionTTL.Seconds()))
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// orderAction is one button on an order's row.
+type orderAction struct {
+	ID, Action, Path string
+	Tracking, Danger bool
+}
+
+type orderRow struct {
+	ID, Product, Total, State, At, Tracking string
+	Quantity                                int64
+	Actions                                 []orderAction
+}
+
+type ordersData struct {
+	Rows   []orderRow
+	Notice string
+}
+
+// buyerActions are what a buyer may do with an order in each state.
+func buyerActions(o *market.Order) []orderAction {
+	var acts []orderAction
+	add := func(action string, danger bool) {
+		acts = append(acts, orderAction{ID: o.ID, Action: action, Path: "/orders/" + o.ID + "/" + action, Danger: danger})
+	}
+	switch o.State {
+	case market.Placed:
+		add("pay", false)
+		add("cancel", true)
+	case market.Shipped:
+		add("deliver", false)
+	}
+	return acts
+}
+
+func (s *Server) orderRow(o *market.Order, acts []orderAction) orderRow {
+	return orderRow{ID: o.ID, Product: o.ProductName, Total: money(o.Total, o.Currency), State: string(o.State),
+		At: o.CreatedAt.UTC().Format("2006-01-02 15:04"), Tracking: o.Tracking, Quantity: o.Quantity, Actions: acts}
+}
+
+func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	orders, _, err := s.Market.Orders(r.Context(), market.OrderFilter{Mine: true, Limit: 100})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := ordersData{Notice: noticeKey(r.URL.Query().Get("done"))}
+	for _, o := range orders {
+		d.Rows = append(d.Rows, s.orderRow(o, buyerActions(o)))
+	}
+	s.render(w, r, http.StatusOK, "orders", s.newView(r, "orders.title", d))
+}
+
+// noticeKey turns a finished action named in a redirect into its message.
+func noticeKey(done string) string {
+	switch done {
+	case "pay", "paid", "cancel", "deliver", "ship", "refund", "declined", "product", "room", "photo", "live", "ended", "approve", "stock":
+		return "notice." + done
+	}
+	return ""
+}
+
+func (s *Server) orderSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	ctx, id, action := r.Context(), r.PathValue("id"), r.PathValue("action")
+	var err error
+	switch action {
+	case "pay":
+		var p *market.Payment
+		if p, err = s.Market.Pay(ctx, id); err == nil {
+			http.Redirect(w, r, p.CheckoutURL, http.StatusSeeOther)
+			return
+		}
+	case "cancel":
+		_, err = s.Market.CancelOrder(ctx, id)
+	case "deliver":
+		_, err = s.Market.Deliver(ctx, id)
+	default:
+		err = tide.NotFound("action")
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orders?done="+action, http.StatusSeeOther)
+}
+
+type sandboxData struct {
+	Payment, Product, Amount string
+}
+
+// sandboxPage is the built-in provider's checkout: it stands where a real
+// provider's payment page would, and answers through a signed callback.
+func (s *Server) sandboxPage(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	p, o, err := s.Market.FindPayment(r.Context(), r.PathValue("payment"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := sandboxData{Payment: p.ID, Product: o.ProductName, Amount: money(p.Amount, p.Currency)}
+	s.render(w, r, http.StatusOK, "sandbox", s.newView(r, "sandbox.title", d))
+}
+
+func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	ctx := r.Context()
+	p, _, err := s.Market.FindPayment(ctx, r.PathValue("payment"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if s.Sandbox == nil {
+		s.pageError(w, r, tide.NotFound("payment provider"))
+		return
+	}
+	outcome := r.PostFormValue("outcome")
+	if outcome != market.PaymentSucceeded && outcome != market.PaymentFailed {
+		s.pageError(w, r, tide.Invalid("outcome", "outcome must be succeeded or failed"))
+		return
+	}
+	h, body := s.Sandbox.Sign(market.PaymentEvent{Payment: p.ID, Status: outcome, At: time.Now().UTC()})
+	if err := s.Market.PaymentCallback(ctx, s.Sandbox.Name(), h, body); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	done := "paid"
+	if outcome == market.PaymentFailed {
+		done = "declined"
+	}
+	http.Redirect(w, r, "/orders?done="+done, http.StatusSeeOther)
+}
