@@ -64,7 +64,7 @@ func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 
 type roomProduct struct {
 	ID, Name, Unit, Price, Origin, Description, Photo string
-	Available                                          int64
+	Available                                         int64
 }
 
 type commentView struct {
