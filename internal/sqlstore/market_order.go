@@ -148,4 +148,3 @@ func (db *DB) ProductSales(ctx context.Context, productID string) (market.Sales,
 	}
 	return s, rows.Err()
 }
-

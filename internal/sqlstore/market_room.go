@@ -137,4 +137,3 @@ func (db *DB) SetRoomStatus(ctx context.Context, id string, from, to market.Room
 		return tx.appendAudit(ctx, c)
 	})
 }
-
