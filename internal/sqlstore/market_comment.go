@@ -41,7 +41,7 @@ func (db *DB) FindComment(ctx context.Context, id string) (*market.Comment, erro
 
 // FindComments returns a room's newest comments, newest first.
 func (db *DB) FindComments(ctx context.Context, roomID string, limit int) ([]*market.Comment, error) {
-	rows, err := db.query(ctx, `SELECT `+commentColumns+` FROM comments WHERE room_id = ? ORDER BY id DESC LIMIT ?`, roomID, limit)
+	rows, err := db.query(ctx, `SELECT `+commentColumns+` FROM comments WHERE room_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, roomID, limit)
 	if err != nil {
 		return nil, err
 	}
