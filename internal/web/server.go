@@ -10,6 +10,7 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
@@ -30,9 +31,11 @@ type Server struct {
 	Registry  *registry.Service
 	Analytics *analytics.Service
 	Policies  registry.Policies
-	Store     Store
-	Logger    *slog.Logger
-	Version   string
+	// Market serves sellers, products, live rooms, orders and payments.
+	Market  *market.Service
+	Store   Store
+	Logger  *slog.Logger
+	Version string
 	// SecureCookies marks cookies Secure; it is set when Tide serves TLS or
 	// sits behind a TLS proxy (see TrustProxy).
 	SecureCookies bool
