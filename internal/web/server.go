@@ -31,11 +31,10 @@ type Server struct {
 	Registry  *registry.Service
 	Analytics *analytics.Service
 	Policies  registry.Policies
-	// Market serves sellers, products, live rooms, orders and payments.
-	Market  *market.Service
-	Store   Store
-	Logger  *slog.Logger
-	Version string
+	Market    *market.Service
+	Store     Store
+	Logger    *slog.Logger
+	Version   string
 	// SecureCookies marks cookies Secure; it is set when Tide serves TLS or
 	// sits behind a TLS proxy (see TrustProxy).
 	SecureCookies bool
