@@ -68,7 +68,7 @@ func New(ctx context.Context, regions Regions, households Households, policies r
 func row(p *policy.Policy, h *registry.Household) measure.Household {
 	mask, _ := p.Deprivations(h.Facts())
 	return measure.Household{ID: uint64(h.ID), Region: h.Village, Persons: int32(len(h.Members)),
-		Income: h.IncomePerPerson, Deprived: mask}
+		Income: h.TotalIncomePerPerson(), Deprived: mask}
 }
 
 func (s *Service) upsert(ctx context.Context, h *registry.Household) error {

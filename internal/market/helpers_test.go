@@ -55,6 +55,9 @@ func openSale(tb testing.TB, db *sqlstore.DB, stock, limit int64) *sale {
 	if err := s.svc.CreateSeller(ctx, seller); err != nil {
 		tb.Fatalf("create seller: %v", err)
 	}
+	if _, err := s.svc.ApproveSeller(ctx, seller.ID); err != nil {
+		tb.Fatalf("approve seller: %v", err)
+	}
 	s.product = &market.Product{SellerID: seller.ID, Name: "Sour soup base", Unit: "jar", Price: 2800,
 		Currency: "CNY", Stock: stock, BuyerLimit: limit, Origin: "522601100201", OnSale: true}
 	if err := s.svc.CreateProduct(ctx, s.product); err != nil {

@@ -47,53 +47,6 @@ func NewID() string {
 	return string(b[:])
 }
 
-// SellerKind says who stands behind a seller.
-type SellerKind string
-
-// The kinds of seller. A household seller is one household of the registry;
-// its sales count towards that household's income.
-const (
-	KindHousehold   SellerKind = "household"
-	KindCooperative SellerKind = "cooperative"
-)
-
-// Seller is a household or cooperative in a poor area that sells produce.
-type Seller struct {
-	ID   string     `json:"id"`
-	Name string     `json:"name"`
-	Kind SellerKind `json:"kind"`
-	// Region is the seller's region code; scope is applied to it.
-	Region string `json:"region"`
-	// Household is the registry household's ref when Kind is household.
-	Household string `json:"household,omitempty"`
-	// UserID is the account that runs the seller (0 when none yet).
-	UserID    int64     `json:"user_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// Validate checks the seller on its own; that its region and household exist
-// is left to the store's references.
-func (s *Seller) Validate() error {
-	s.Name, s.Region, s.Household = strings.TrimSpace(s.Name), strings.TrimSpace(s.Region), strings.TrimSpace(s.Household)
-	switch {
-	case s.Name == "":
-		return tide.Invalid("name", "name is required")
-	case utf8.RuneCountInString(s.Name) > MaxNameLen:
-		return tide.Invalid("name", "name is longer than %d characters", MaxNameLen)
-	case s.Kind != KindHousehold && s.Kind != KindCooperative:
-		return tide.Invalid("kind", "kind must be household or cooperative")
-	case s.Region == "":
-		return tide.Invalid("region", "region is required")
-	case s.Kind == KindHousehold && s.Household == "":
-		return tide.Invalid("household", "a household seller needs its household's reference")
-	case s.Kind == KindCooperative && s.Household != "":
-		return tide.Invalid("household", "a cooperative is not one household")
-	case s.UserID < 0:
-		return tide.Invalid("user_id", "user must be a positive ID")
-	}
-	return nil
-}
-
 // RoomStatus is where a live room stands.
 type RoomStatus string
 
@@ -129,7 +82,18 @@ type Room struct {
 	Status    RoomStatus `json:"status"`
 	StartsAt  time.Time  `json:"starts_at"`
 	Products  []string   `json:"products"`
-	CreatedAt time.Time  `json:"created_at"`
+	// Likes counts every like the room has had; the live hub sums them in
+	// memory and adds them in batches.
+	Likes     int64     `json:"likes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// RoomFilter selects rooms.
+type RoomFilter struct {
+	Status   RoomStatus
+	SellerID string
+	Offset   int
+	Limit    int
 }
 
 // Has reports whether product is on sale in the room.

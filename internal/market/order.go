@@ -73,6 +73,11 @@ type Order struct {
 	Total     int64  `json:"total"`
 	Currency  string `json:"currency"`
 	State     State  `json:"state"`
+	// ProductName is the product's name, for display; orders read from the
+	// store carry it.
+	ProductName string `json:"product_name,omitempty"`
+	// Tracking is the carrier's tracking number once shipped.
+	Tracking string `json:"tracking,omitempty"`
 	// IdempotencyKey is the client's key; with BuyerID it is unique.
 	IdempotencyKey string    `json:"-"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -123,8 +128,14 @@ type OrderFilter struct {
 	ProductID string
 	RoomID    string
 	BuyerID   int64
-	Offset    int
-	Limit     int
+	SellerID  string
+	State     State
+	// PlacedBefore keeps orders created before it, when set.
+	PlacedBefore time.Time
+	// Mine asks the service for the caller's orders as buyer.
+	Mine   bool
+	Offset int
+	Limit  int
 }
 
 // Sales is what committed, not cancelled orders hold of one product: in all

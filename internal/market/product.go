@@ -14,6 +14,10 @@ const (
 	MaxUnitLen = 20
 	MaxPrice   = 1_000_000_000_00 // one billion in major units
 	MaxStock   = 1_000_000_000
+	// MaxDescriptionLen bounds a product's description, in characters.
+	MaxDescriptionLen = 2000
+	// MaxPhotos bounds the photos of one product.
+	MaxPhotos = 10
 )
 
 // Product is something a seller offers, with the stock offered in all: the
@@ -24,6 +28,11 @@ type Product struct {
 	Name     string `json:"name"`
 	// Unit is what one of Quantity is: "kg", "box of 12", "jar".
 	Unit string `json:"unit"`
+	// Description tells buyers about the produce, in plain text.
+	Description string `json:"description"`
+	// Photos are the IDs of the product's photos in display order; the
+	// service adds and removes them.
+	Photos []string `json:"photos"`
 	// Price is per unit, in minor units (fen, cents) of Currency.
 	Price    int64  `json:"price"`
 	Currency string `json:"currency"`
@@ -42,6 +51,7 @@ type Product struct {
 // against the store.
 func (p *Product) Validate() error {
 	p.Name, p.Unit, p.Origin = strings.TrimSpace(p.Name), strings.TrimSpace(p.Unit), strings.TrimSpace(p.Origin)
+	p.Description = strings.TrimSpace(p.Description)
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	switch {
 	case p.SellerID == "":
@@ -54,6 +64,8 @@ func (p *Product) Validate() error {
 		return tide.Invalid("unit", "unit is required (kg, box, jar …)")
 	case utf8.RuneCountInString(p.Unit) > MaxUnitLen:
 		return tide.Invalid("unit", "unit is longer than %d characters", MaxUnitLen)
+	case utf8.RuneCountInString(p.Description) > MaxDescriptionLen:
+		return tide.Invalid("description", "description is longer than %d characters", MaxDescriptionLen)
 	case p.Price <= 0:
 		return tide.Invalid("price", "price must be more than zero")
 	case p.Price > MaxPrice:

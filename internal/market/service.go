@@ -10,17 +10,42 @@ import (
 )
 
 // Service applies the market's rules and the caller's scope, and hands orders
-// to the engine.
+// to the engine. Set its exported fields before it serves.
 type Service struct {
 	store  Store
 	engine *Engine
 	Now    func() time.Time
+	// PhotoDir is the folder product photos are written to: the data
+	// folder's photos/. Photos are refused while it is empty.
+	PhotoDir string
+	// Payments is the provider buyers pay through; nil refuses payments.
+	Payments Provider
+	// UnpaidTimeout is how long a placed order holds its units unpaid
+	// before ExpireUnpaid cancels it.
+	UnpaidTimeout time.Duration
+	// Sink is told of sellers' income for the registry's households; nil
+	// keeps it in the market's ledger alone.
+	Sink IncomeSink
+	// BlockedWords are refused in comments, matched without regard to case;
+	// see LoadBlockedWords.
+	BlockedWords []string
+	// Events is told of sales, stock, comments and room status for live
+	// viewers; nil tells nobody.
+	Events Events
+	// OnError is told of failed passes of Run; nil ignores them.
+	OnError func(error)
+
+	comments *rateLimiter
 }
+
+// DefaultUnpaidTimeout is how long an order may stay unpaid by default.
+const DefaultUnpaidTimeout = 15 * time.Minute
 
 // NewService returns a market service over store whose orders go through
 // engine.
 func NewService(s Store, e *Engine) *Service {
-	return &Service{store: s, engine: e, Now: time.Now}
+	return &Service{store: s, engine: e, Now: time.Now, UnpaidTimeout: DefaultUnpaidTimeout,
+		comments: newRateLimiter(CommentBurst, CommentWindow)}
 }
 
 // Officials who may register sellers in their area and act for them.
@@ -73,7 +98,7 @@ func (s *Service) CreateSeller(ctx context.Context, sl *Seller) error {
 	if !a.Sees(sl.Region) {
 		return tide.Invalid("region", "region %s is not in your area", sl.Region)
 	}
-	sl.ID, sl.CreatedAt = NewID(), s.Now().UTC()
+	sl.ID, sl.CreatedAt, sl.Status = NewID(), s.Now().UTC(), SellerPending
 	return s.store.CreateSeller(ctx, sl, audit.Change{Actor: a.Name, Action: "create", Entity: "seller", EntityID: sl.ID, After: sl})
 }
 
@@ -86,11 +111,15 @@ func (s *Service) CreateProduct(ctx context.Context, p *Product) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if _, err := s.sellerFor(ctx, a, p.SellerID, "seller"); err != nil {
+	sl, err := s.sellerFor(ctx, a, p.SellerID, "seller")
+	if err != nil {
+		return err
+	}
+	if err := mayOffer(sl, p); err != nil {
 		return err
 	}
 	now := s.Now().UTC()
-	p.ID, p.CreatedAt, p.UpdatedAt = NewID(), now, now
+	p.ID, p.CreatedAt, p.UpdatedAt, p.Photos = NewID(), now, now, nil
 	return s.store.CreateProduct(ctx, p, audit.Change{Actor: a.Name, Action: "create", Entity: "product", EntityID: p.ID, After: p})
 }
 
@@ -106,11 +135,15 @@ func (s *Service) UpdateProduct(ctx context.Context, p *Product) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.sellerFor(ctx, a, old.SellerID, "seller"); err != nil {
+	sl, err := s.sellerFor(ctx, a, old.SellerID, "seller")
+	if err != nil {
 		return tide.NotFound("product")
 	}
-	p.SellerID, p.CreatedAt, p.UpdatedAt = old.SellerID, old.CreatedAt, s.Now().UTC()
+	p.SellerID, p.CreatedAt, p.UpdatedAt, p.Photos = old.SellerID, old.CreatedAt, s.Now().UTC(), old.Photos
 	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := mayOffer(sl, p); err != nil {
 		return err
 	}
 	c := audit.Change{Actor: a.Name, Action: "update", Entity: "product", EntityID: p.ID, Before: old, After: p}
@@ -118,6 +151,17 @@ func (s *Service) UpdateProduct(ctx context.Context, p *Product) error {
 		return err
 	}
 	s.engine.ProductChanged(p)
+	s.stockChanged(ctx, p.ID)
+	return nil
+}
+
+// mayOffer refuses to put a product on sale for a seller its county has not
+// approved.
+func mayOffer(sl *Seller, p *Product) error {
+	if p.OnSale && sl.Status != SellerApproved {
+		return &tide.Error{Code: tide.ECONFLICT, Field: "on_sale",
+			Message: fmt.Sprintf("a %s seller may not put products on sale until its county approves it", sl.Status)}
+	}
 	return nil
 }
 
@@ -165,11 +209,16 @@ func (s *Service) SetRoomStatus(ctx context.Context, id string, to RoomStatus) (
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.sellerFor(ctx, a, r.SellerID, "seller"); err != nil {
+	sl, err := s.sellerFor(ctx, a, r.SellerID, "seller")
+	if err != nil {
 		return nil, tide.NotFound("room")
 	}
 	if !r.Status.CanBecome(to) {
 		return nil, tide.Invalid("status", "a %s room cannot become %s", r.Status, to)
+	}
+	if to == RoomLive && sl.Status != SellerApproved {
+		return nil, &tide.Error{Code: tide.ECONFLICT, Field: "status",
+			Message: fmt.Sprintf("a %s seller may not take a room live until its county approves it", sl.Status)}
 	}
 	c := audit.Change{Actor: a.Name, Action: "update", Entity: "room", EntityID: id,
 		Before: map[string]any{"status": r.Status}, After: map[string]any{"status": to}}
@@ -178,6 +227,9 @@ func (s *Service) SetRoomStatus(ctx context.Context, id string, to RoomStatus) (
 	}
 	r.Status = to
 	s.engine.RoomChanged(r)
+	if s.Events != nil {
+		s.Events.RoomStatus(r.ID, string(to))
+	}
 	return r, nil
 }
 
@@ -187,7 +239,13 @@ func (s *Service) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error
 	if err != nil {
 		return nil, err
 	}
-	return s.engine.PlaceOrder(ctx, a.UserID, r)
+	o, err := s.engine.PlaceOrder(ctx, a.UserID, r)
+	if err == nil && s.Events != nil {
+		// The owner is loaded: the order was admitted through it.
+		n, _ := s.engine.Available(ctx, o.ProductID)
+		s.Events.Sold(o.RoomID, o.ProductID, o.Quantity, n)
+	}
+	return o, err
 }
 
 // FindOrder returns an order to its buyer, to whoever acts for its seller,
@@ -224,8 +282,15 @@ func (s *Service) CancelOrder(ctx context.Context, id string) (*Order, error) {
 	a := tide.ActorFrom(ctx)
 	c := audit.Change{Actor: a.Name, Action: "cancel", Entity: "order", EntityID: id,
 		Before: map[string]any{"state": o.State}, After: map[string]any{"state": Cancelled}}
+	paid := o.State == Paid
 	if err := s.engine.CancelOrder(ctx, o, c); err != nil {
 		return nil, err
+	}
+	s.stockChanged(ctx, o.ProductID)
+	if paid {
+		if err := s.refundPayment(ctx, a, o); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

@@ -42,6 +42,9 @@ type Household struct {
 	IncomePerPerson int64 `json:"income_per_person"`
 	// LastYearIncome is last year's income per person (0 = unknown).
 	LastYearIncome int64 `json:"last_year_income"`
+	// MarketIncome is this year's income of the whole household from market
+	// sales, in minor units; the store fills it from the market's credits.
+	MarketIncome int64 `json:"market_income"`
 	// ShockCosts is this year's medical, disaster and other rigid costs of the
 	// household, in minor units.
 	ShockCosts int64 `json:"shock_costs"`

@@ -401,7 +401,7 @@ func (s *Service) Update(ctx context.Context, ref string, in *Household) (*House
 		return nil, err
 	}
 	h := *in
-	h.ID, h.Ref, h.Status, h.CreatedAt = old.ID, old.Ref, old.Status, old.CreatedAt
+	h.ID, h.Ref, h.Status, h.CreatedAt, h.MarketIncome = old.ID, old.Ref, old.Status, old.CreatedAt, old.MarketIncome
 	h.UpdatedAt = s.Now().UTC()
 	for i := range h.Members {
 		if m := &h.Members[i]; strings.Contains(m.IDNumber, "*") && i < len(old.Members) && MaskID(old.Members[i].IDNumber) == m.IDNumber {
@@ -485,4 +485,5 @@ type FullStore interface {
 	AssistStore
 	WatchStore
 	BatchStore
+	MarketIncomeStore
 }

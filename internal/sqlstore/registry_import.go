@@ -232,7 +232,7 @@ func (db *DB) EachHouseholdIn(ctx context.Context, prefix string, fn func(*regis
 	where, args := regionRange("region", prefix)
 	lastRegion, lastID := "", int64(0)
 	for {
-		page, err := db.householdPage(ctx, `SELECT `+householdColumns+` FROM households WHERE `+where+
+		page, err := db.householdPage(ctx, `SELECT `+db.householdColumns()+` FROM households WHERE `+where+
 			` AND (region > ? OR (region = ? AND id > ?)) ORDER BY region, id LIMIT 2000`,
 			append(args[:len(args):len(args)], lastRegion, lastRegion, lastID)...)
 		if err != nil || len(page) == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
@@ -30,6 +31,7 @@ type Server struct {
 	Registry  *registry.Service
 	Analytics *analytics.Service
 	Policies  registry.Policies
+	Market    *market.Service
 	Store     Store
 	Logger    *slog.Logger
 	Version   string

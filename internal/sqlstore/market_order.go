@@ -1,0 +1,150 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tide-project/tide/internal/market"
+)
+
+// orderChunk is the most rows in one INSERT: 13 parameters each stay well
+// inside both engines' limits.
+const orderChunk = 500
+
+var orderInserts sync.Map // "dialect/rows" → the INSERT statement for that many rows
+
+func (db *DB) orderInsert(rows int) string {
+	key := fmt.Sprintf("%s/%d", db.dialect, rows)
+	if q, ok := orderInserts.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	if db.dialect == SQLite {
+		// OR IGNORE rather than ABORT spares SQLite a statement journal (a
+		// temporary file written for every row) and skips only a repeated
+		// key: no other constraint of the table can fail for the engine's
+		// rows.
+		b.WriteString(`INSERT OR IGNORE INTO orders (` + orderColumns + `) VALUES `)
+	} else {
+		b.WriteString(`INSERT INTO orders (` + orderColumns + `) VALUES `)
+	}
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	if db.dialect == Postgres {
+		b.WriteString(` ON CONFLICT (idem_key, buyer_id) DO NOTHING`)
+	}
+	q := db.rebind(b.String())
+	orderInserts.Store(key, q)
+	return q
+}
+
+func orderPlaceholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+const orderColumns = `id, room_id, product_id, region, buyer_id, quantity, unit_price, total, currency, state, idem_key,
+	created_at, updated_at`
+
+// InsertOrders writes orders in one transaction, a multi-row INSERT per
+// orderChunk. An order whose buyer already holds its idempotency key is left
+// out by the database itself and reported by index in skipped; finding which
+// ones costs a read only when some were.
+func (db *DB) InsertOrders(ctx context.Context, orders []*market.Order) (skipped []int, err error) {
+	err = db.inTx(ctx, func(tx *Tx) error {
+		skipped = skipped[:0]
+		args := make([]any, 0, 13*min(len(orders), orderChunk))
+		for start := 0; start < len(orders); start += orderChunk {
+			chunk := orders[start:min(start+orderChunk, len(orders))]
+			args = args[:0]
+			for _, o := range chunk {
+				args = append(args, o.ID, o.RoomID, o.ProductID, o.Region, o.BuyerID, o.Quantity, o.UnitPrice, o.Total,
+					o.Currency, string(o.State), nullString(o.IdempotencyKey), micros(o.CreatedAt), micros(o.UpdatedAt))
+			}
+			res, err := tx.ExecContext(ctx, db.orderInsert(len(chunk)), args...)
+			if err != nil {
+				return fmt.Errorf("insert %d orders: %w", len(chunk), err)
+			}
+			if n, err := res.RowsAffected(); err == nil && int(n) == len(chunk) {
+				continue
+			}
+			ids := make([]any, len(chunk))
+			for i, o := range chunk {
+				ids[i] = o.ID
+			}
+			stored, err := findIDs(ctx, tx.query, ids)
+			if err != nil {
+				return err
+			}
+			for i, o := range chunk {
+				if !stored[o.ID] {
+					skipped = append(skipped, start+i)
+				}
+			}
+		}
+		return nil
+	})
+	return skipped, err
+}
+
+// findIDs returns which of the order ids are stored, through query: a
+// transaction's, which sees the rows it has just written, or the pool's.
+func findIDs(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), ids []any) (map[string]bool, error) {
+	stored := make(map[string]bool, len(ids))
+	for start := 0; start < len(ids); start += orderChunk {
+		chunk := ids[start:min(start+orderChunk, len(ids))]
+		rows, err := query(ctx, `SELECT id FROM orders WHERE id IN (`+orderPlaceholders(len(chunk))+`)`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("find stored orders: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stored[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return stored, nil
+}
+
+// FindOrderIDs reports which of ids are stored.
+func (db *DB) FindOrderIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return findIDs(ctx, db.query, args)
+}
+
+// ProductSales sums the product's orders that are not cancelled, in all and
+// per buyer.
+func (db *DB) ProductSales(ctx context.Context, productID string) (market.Sales, error) {
+	s := market.Sales{ByBuyer: map[int64]int64{}}
+	rows, err := db.query(ctx, `SELECT buyer_id, SUM(quantity) FROM orders WHERE product_id = ? AND state <> ?
+		GROUP BY buyer_id`, productID, string(market.Cancelled))
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var buyer, qty int64
+		if err := rows.Scan(&buyer, &qty); err != nil {
+			return s, err
+		}
+		s.ByBuyer[buyer] = qty
+		s.Total += qty
+	}
+	return s, rows.Err()
+}
