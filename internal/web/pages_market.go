@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/tide"
@@ -279,22 +278,23 @@ func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if s.Sandbox == nil {
-		s.pageError(w, r, tide.NotFound("payment provider"))
+	sandbox, ok := s.Market.Payments.(*market.Sandbox)
+	if !ok || p.Provider != sandbox.Name() {
+		s.pageError(w, r, tide.NotFound("payment"))
 		return
 	}
 	outcome := r.PostFormValue("outcome")
-	if outcome != market.PaymentSucceeded && outcome != market.PaymentFailed {
+	if outcome != market.PaymentSucceeded && outcome != market.PaymentDeclined {
 		s.pageError(w, r, tide.Invalid("outcome", "outcome must be succeeded or failed"))
 		return
 	}
-	h, body := s.Sandbox.Sign(market.PaymentEvent{Payment: p.ID, Status: outcome, At: time.Now().UTC()})
-	if err := s.Market.PaymentCallback(ctx, s.Sandbox.Name(), h, body); err != nil {
+	h, body := sandbox.Sign(market.PaymentEvent{PaymentID: p.ID, Status: outcome, Amount: p.Amount, Currency: p.Currency})
+	if err := s.Market.PaymentCallback(ctx, sandbox.Name(), h, body); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	done := "paid"
-	if outcome == market.PaymentFailed {
+	if outcome == market.PaymentDeclined {
 		done = "declined"
 	}
 	http.Redirect(w, r, "/orders?done="+done, http.StatusSeeOther)

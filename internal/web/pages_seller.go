@@ -133,7 +133,7 @@ func (s *Server) showSeller(w http.ResponseWriter, r *http.Request, id string, s
 			s.pageError(w, r, err)
 			return
 		}
-		d.Income = money(inc.Total, d.Currency)
+		d.Income = money(inc.Net, d.Currency)
 	}
 	v := s.newView(r, "seller.title", d)
 	if formErr != nil {

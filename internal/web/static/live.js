@@ -81,7 +81,8 @@
       if (b && p.available <= 0) { b.disabled = true; }
     });
     if (typeof f.likes === "number") { byId("likes").textContent = f.likes; }
-    (f.sales || f.orders || []).forEach(addSale);
+    if (f.type === "snapshot" && ticker) { ticker.textContent = ""; }
+    (f.ticker || []).slice().reverse().forEach(addSale);
     (f.comments || []).forEach(addComment);
     (f.removed || []).forEach(function (id) {
       var el = byId("comment-" + id);
