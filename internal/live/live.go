@@ -116,3 +116,6 @@ func (h *Hub) roomOf(id string) *room {
 	}
 	return nil
 }
+
+// Watched reports whether a room has viewers now.
+func (h *Hub) Watched(room string) bool { return h.roomOf(room) != nil }
