@@ -92,7 +92,7 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := raiseFileLimit(2*o.viewers + 2*o.buyers + 256); err != nil {
+	if err := raiseFileLimit(2*o.buyers + 256); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "tide-bench-livesale-")
