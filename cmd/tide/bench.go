@@ -34,8 +34,14 @@ type benchOptions struct {
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "livesale" {
+		return runBenchLivesale(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "livesale-viewers" {
+		return runBenchViewers(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "measure" {
-		return usageError{"want: tide bench measure --persons N"}
+		return usageError{"want: tide bench measure --persons N, or tide bench livesale --buyers N"}
 	}
 	o := benchOptions{persons: 10_000_000, sqlPersons: 10_000_000, seed: 1, runs: 5, countyRuns: 1000,
 		postgres: env.Getenv(benchPostgresEnv)}

@@ -35,13 +35,17 @@ type Config struct {
 	PolicyDir   string
 	ExitPolicy  string
 	PostingDays int
+	// OrderBatch and OrderWriters tune the order engine: the most orders
+	// in one transaction, and the transactions in flight at once.
+	OrderBatch   int
+	OrderWriters int
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", Data: "./tide-data", DemoSeed: 1, LogFormat: "auto",
 		LogLevel: "info", ShutdownWait: 10 * time.Second,
-		ExitPolicy: "cn-2020", PostingDays: 7}
+		ExitPolicy: "cn-2020", PostingDays: 7, OrderBatch: 500, OrderWriters: 1}
 }
 
 // DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
@@ -80,6 +84,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PostingDays < 0 || c.PostingDays > 90 {
 		errs = append(errs, fmt.Errorf("--exit-posting-days %d: want 0 to 90", c.PostingDays))
+	}
+	if c.OrderBatch < 1 || c.OrderBatch > 10000 {
+		errs = append(errs, fmt.Errorf("--order-batch %d: want 1 to 10000", c.OrderBatch))
+	}
+	if c.OrderWriters < 1 || c.OrderWriters > 64 {
+		errs = append(errs, fmt.Errorf("--order-writers %d: want 1 to 64", c.OrderWriters))
 	}
 	if c.ExitPolicy == "" {
 		errs = append(errs, errors.New("--exit-policy must name a policy"))
@@ -128,6 +138,8 @@ func (c *Config) options() []option {
 		{"policy-dir", "TIDE_POLICY_DIR", "folder of extra policy files (YAML or JSON) besides the shipped ones", str(&c.PolicyDir)},
 		{"exit-policy", "TIDE_EXIT_POLICY", "policy households are assessed against for exit and monitoring", str(&c.ExitPolicy)},
 		{"exit-posting-days", "TIDE_EXIT_POSTING_DAYS", "days an exit is publicly posted before the county may approve it", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.PostingDays, n, c.PostingDays, u) }},
+		{"order-batch", "TIDE_ORDER_BATCH", "most orders written in one transaction", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.OrderBatch, n, c.OrderBatch, u) }},
+		{"order-writers", "TIDE_ORDER_WRITERS", "order transactions in flight at once (more pays on PostgreSQL)", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.OrderWriters, n, c.OrderWriters, u) }},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

@@ -99,5 +99,17 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       answers and prints a table. With N above M (default 10,000,000) SQL gets a second
       registry of M persons and the big index is timed alone. The bench table, schema and
       temporary file are removed at the end. Exit status 1 when answers differ.
+
+  tide bench livesale [--buyers C] [--stock S] [--duration D] [--orders N]
+                      [--postgres URL] [--redis ADDR] [--viewers V] [--cpuprofile FILE]
+      Serves Tide in process on a temporary SQLite folder with the production settings,
+      makes C buyers (default 256) and a live room with one product of S units (default
+      100,000), and has the buyers order one unit at a time over keep-alive HTTP until it is
+      sold out, N orders are acknowledged or D (default 10s) has passed. Prints acknowledged
+      orders a second, p50 and p99 latency and the oversell check, then the same for
+      references behind the same order route: a Redis Lua decrement (--redis, default
+      127.0.0.1:6379, skipped when down), a PostgreSQL UPDATE per order (--postgres or
+      TIDE_BENCH_POSTGRES) and a handler that answers at once. With --viewers, V viewers
+      follow the room while it sells and the delivery lag of its updates is printed.
 `,
 }

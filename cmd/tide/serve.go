@@ -14,6 +14,8 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/demo"
+	"github.com/tide-project/tide/internal/live"
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
@@ -37,6 +39,9 @@ type Main struct {
 	Registry  *registry.Service
 	Analytics *analytics.Service
 	Policies  *policy.Registry
+	Engine    *market.Engine
+	Market    *market.Service
+	Live      *live.Hub
 	Server    *web.Server
 	HTTP      *http.Server
 	Listener  net.Listener
@@ -74,7 +79,10 @@ func (m *Main) Open(ctx context.Context) error {
 	m.DB = db
 	m.Regions = region.NewService(db)
 	m.Users = user.NewService(db)
-	return m.openRegistry(ctx)
+	if err := m.openRegistry(ctx); err != nil {
+		return err
+	}
+	return m.openMarket()
 }
 
 // openRegistry loads the policies and the ID key, builds the measure indexes
@@ -175,7 +183,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 // Start listens and serves in the background.
 func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
-		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Logger: m.Logger, Version: Version,
+		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Live: m.Live, Stock: m.Engine.Available, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -208,13 +216,20 @@ func (m *Main) URL() string {
 	return scheme + "://" + m.Listener.Addr().String()
 }
 
-// Close stops the server, letting requests finish, and closes the database.
+// Close ends the live streams, stops the server, letting requests finish,
+// answers the orders in flight, and closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.Live != nil {
+		errs = append(errs, m.Live.Close())
+	}
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
 		defer cancel()
 		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.Engine != nil {
+		errs = append(errs, m.Engine.Close())
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

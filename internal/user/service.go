@@ -25,6 +25,7 @@ const (
 type Service struct {
 	store Store
 	now   func() time.Time
+	auth  *authCache
 
 	mu       sync.Mutex
 	failures map[string][]time.Time
@@ -32,7 +33,7 @@ type Service struct {
 
 // NewService returns a user service over store.
 func NewService(s Store) *Service {
-	return &Service{store: s, now: time.Now, failures: map[string][]time.Time{}}
+	return &Service{store: s, now: time.Now, auth: newAuthCache(), failures: map[string][]time.Time{}}
 }
 
 // NewUser is the input to Create.
@@ -105,7 +106,9 @@ func (s *Service) SetPassword(ctx context.Context, name, pw string) error {
 	}
 	// A password set by someone else is one-time: its owner must replace it.
 	u.MustChangePassword = a.UserID != u.ID
-	return s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "set_password", Entity: "user", EntityID: u.Name})
+	err = s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "set_password", Entity: "user", EntityID: u.Name})
+	s.auth.dropUser(u.ID)
+	return err
 }
 
 // List returns the users whose scope lies inside the caller's; administrators only.
@@ -198,21 +201,30 @@ func (s *Service) issue(ctx context.Context, u *User, kind, label string, c *aud
 
 // Authenticate returns the user a secret belongs to, or EUNAUTHORIZED.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*User, error) {
+	u, _, err := s.authenticate(ctx, secret)
+	return u, err
+}
+
+func (s *Service) authenticate(ctx context.Context, secret string) (*User, *Token, error) {
 	if secret == "" || len(secret) > 200 {
-		return nil, tide.Errorf(tide.EUNAUTHORIZED, "sign in first")
+		return nil, nil, tide.Errorf(tide.EUNAUTHORIZED, "sign in first")
 	}
 	t, err := s.store.FindTokenByHash(ctx, hashSecret(secret))
 	if tide.ErrorCode(err) == tide.ENOTFOUND || (err == nil && !t.ExpiresAt.IsZero() && s.now().After(t.ExpiresAt)) {
-		return nil, tide.Errorf(tide.EUNAUTHORIZED, "your session has ended; sign in again")
+		return nil, nil, tide.Errorf(tide.EUNAUTHORIZED, "your session has ended; sign in again")
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.store.FindUserByID(ctx, t.UserID)
+	u, err := s.store.FindUserByID(ctx, t.UserID)
+	return u, t, err
 }
 
-// Logout ends the credential.
+// Logout ends the credential, here at once and on other servers within
+// AuthTTL.
 func (s *Service) Logout(ctx context.Context, secret string) error {
-	return s.store.DeleteToken(ctx, hashSecret(secret))
+	err := s.store.DeleteToken(ctx, hashSecret(secret))
+	s.auth.drop(secret)
+	return err
 }
 
 func hashSecret(secret string) string {
@@ -273,5 +285,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, current, next string) e
 		return err
 	}
 	u.MustChangePassword = false
-	return s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "change_password", Entity: "user", EntityID: u.Name})
+	err = s.store.UpdateUser(ctx, u, audit.Change{Actor: a.Name, Action: "change_password", Entity: "user", EntityID: u.Name})
+	s.auth.dropUser(u.ID)
+	return err
 }

@@ -29,6 +29,7 @@ func (s *Server) routeAPI() {
 	s.api("GET /api/v1/audit/verify", s.apiAuditVerify)
 	s.routeRegistryAPI()
 	s.routeMarketAPI()
+	s.routeLiveAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))
 	})))

@@ -207,8 +207,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func (s *Server) uploadAuth(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			if u, err := s.Users.Authenticate(r.Context(), c.Value); err == nil {
-				r = r.WithContext(tide.WithActor(r.Context(), u.Actor()))
+			if a, err := s.Users.AuthenticateActor(r.Context(), c.Value); err == nil {
+				r = r.WithContext(tide.WithActor(r.Context(), a))
 			}
 		}
 		if a := tide.ActorFrom(r.Context()); a != nil && a.MustChangePassword {

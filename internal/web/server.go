@@ -10,6 +10,7 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
@@ -32,9 +33,15 @@ type Server struct {
 	Analytics *analytics.Service
 	Policies  registry.Policies
 	Market    *market.Service
-	Store     Store
-	Logger    *slog.Logger
-	Version   string
+	// Live sends live rooms' state to their viewers.
+	Live *live.Hub
+	// Orders places the orders of the order route; nil means Market. Stock
+	// reads a product's units left, for the live hub.
+	Orders  OrderPlacer
+	Stock   func(ctx context.Context, product string) (int64, error)
+	Store   Store
+	Logger  *slog.Logger
+	Version string
 	// SecureCookies marks cookies Secure; it is set when Tide serves TLS or
 	// sits behind a TLS proxy (see TrustProxy).
 	SecureCookies bool
@@ -44,6 +51,7 @@ type Server struct {
 	Demo bool
 
 	mux       *http.ServeMux
+	likeLimit *rateLimit
 	apiRoutes []string
 	pages     *pages
 	metrics   *metrics
@@ -85,8 +93,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// apiAuth resolves a bearer token to the actor. Routes that need no account
-// (login, the OpenAPI document) work without one; the services refuse the rest.
+// apiAuth resolves a bearer token, or a session cookie sent with its CSRF
+// token, to the actor, from memory when it was resolved lately. Routes that
+// need no account (login, the OpenAPI document) work without one; the
+// services refuse the rest.
 func (s *Server) apiAuth(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if auth := r.Header.Get("Authorization"); auth != "" {
@@ -95,12 +105,27 @@ func (s *Server) apiAuth(h http.Handler) http.Handler {
 				s.Error(w, r, tide.Errorf(tide.EUNAUTHORIZED, "use Authorization: Bearer TOKEN"))
 				return
 			}
-			u, err := s.Users.Authenticate(r.Context(), strings.TrimSpace(secret))
+			a, err := s.Users.AuthenticateActor(r.Context(), strings.TrimSpace(secret))
 			if err != nil {
 				s.Error(w, r, err)
 				return
 			}
-			r = r.WithContext(tide.WithActor(r.Context(), u.Actor()))
+			r = r.WithContext(tide.WithActor(r.Context(), a))
+		} else if r.Header.Get("X-CSRF-Token") != "" {
+			// A page calling the API with fetch: its session cookie counts
+			// only with the CSRF token echoed, which another site cannot.
+			if !s.validCSRFHeader(r) {
+				s.Error(w, r, tide.Errorf(tide.EFORBIDDEN, "the X-CSRF-Token header does not match the tide_csrf cookie"))
+				return
+			}
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				a, err := s.Users.AuthenticateActor(r.Context(), c.Value)
+				if err != nil {
+					s.Error(w, r, err)
+					return
+				}
+				r = r.WithContext(tide.WithActor(r.Context(), a))
+			}
 		}
 		h.ServeHTTP(w, r)
 	})

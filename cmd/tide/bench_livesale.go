@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tide-project/tide/internal/web"
+)
+
+// liveBenchOptions are the flags of `tide bench livesale`.
+type liveBenchOptions struct {
+	buyers, viewers int
+	stock, orders   int64
+	duration        time.Duration
+	postgres, redis string
+	cpuProfile      string
+}
+
+func runBenchLivesale(ctx context.Context, env *Env, args []string) error {
+	o := liveBenchOptions{buyers: 256, stock: 100_000, duration: 10 * time.Second,
+		postgres: env.Getenv(benchPostgresEnv), redis: "127.0.0.1:6379"}
+	fs := flag.NewFlagSet("tide bench livesale", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&o.buyers, "buyers", o.buyers, "buyers ordering at once, each on its own connection")
+	fs.Int64Var(&o.stock, "stock", o.stock, "units of the product on sale")
+	fs.Int64Var(&o.orders, "orders", o.orders, "stop each run after this many acknowledged orders (0: the stock)")
+	fs.DurationVar(&o.duration, "duration", o.duration, "stop each run after this long")
+	fs.IntVar(&o.viewers, "viewers", o.viewers, "instead: this many viewers follow the room while it sells")
+	fs.StringVar(&o.postgres, "postgres", o.postgres, "PostgreSQL URL of the UPDATE-per-order reference")
+	fs.StringVar(&o.redis, "redis", o.redis, "Redis address of the Lua-script reference (empty: skip)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if o.buyers < 1 || o.buyers > 100_000 {
+		errs = append(errs, errors.New("--buyers must be between 1 and 100,000"))
+	}
+	if o.stock < 1 || o.stock > 1_000_000_000 {
+		errs = append(errs, errors.New("--stock must be between 1 and 1,000,000,000"))
+	}
+	if o.orders < 0 || o.duration <= 0 || o.viewers < 0 {
+		errs = append(errs, errors.New("--orders and --viewers must not be negative, --duration must be positive"))
+	}
+	if o.postgres != "" && !strings.HasPrefix(o.postgres, "postgres://") && !strings.HasPrefix(o.postgres, "postgresql://") {
+		errs = append(errs, fmt.Errorf("--postgres %q: want a postgres:// URL", o.postgres))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return usageError{err.Error()}
+	}
+	if o.orders == 0 || o.orders > o.stock {
+		o.orders = o.stock
+	}
+	return benchLivesale(ctx, env, o)
+}
+
+// liveBenchRow is one line of the table.
+type liveBenchRow struct {
+	name  string
+	res   *loadResult
+	check string
+}
+
+// benchLivesale serves Tide in process on a temporary SQLite folder with the
+// production settings, and drives its order route over HTTP; then the
+// references behind the same route.
+func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
+	out := env.Stdout
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := raiseFileLimit(2*o.buyers + 256); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tide-bench-livesale-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	m := NewMain()
+	m.Config.Addr, m.Config.Data, m.Out, m.Logger = "127.0.0.1:0", dir, io.Discard, slog.New(slog.DiscardHandler)
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "preparing %d buyers ...\n", o.buyers)
+	sale, err := prepareLiveSale(ctx, m.DB, o.buyers, o.stock, 0)
+	if err != nil {
+		return err
+	}
+	if err := m.Start(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "tide bench livesale: %s buyers at once, stock %s, at most %s orders or %s a run; %s, GOMAXPROCS %d, %d CPUs\n",
+		thousands(int64(o.buyers)), thousands(o.stock), thousands(o.orders), o.duration, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
+	plan := loadPlan{addr: m.Listener.Addr().String(), room: sale.Room, product: sale.Product, tokens: sale.Tokens,
+		limit: o.orders, duration: o.duration}
+	if o.viewers > 0 {
+		return benchViewers(ctx, env, o, plan)
+	}
+	fmt.Fprintln(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key, over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same route handler")
+
+	fmt.Fprintln(env.Stderr, "tide ...")
+	res := plan.run()
+	sales, err := m.DB.ProductSales(ctx, sale.Product)
+	if err != nil {
+		return err
+	}
+	avail, err := m.Engine.Available(ctx, sale.Product)
+	if err != nil {
+		return err
+	}
+	check := "ok"
+	if res.acked > o.stock || sales.Total != res.acked || avail != o.stock-sales.Total {
+		check = fmt.Sprintf("FAILED: %d acknowledged, %d stored, %d available of %d", res.acked, sales.Total, avail, o.stock)
+	}
+	rows := []liveBenchRow{{"tide: engine, SQLite group commit", res, check}}
+	fmt.Fprintf(out, "oversell check (tide): %s acknowledged, %s units in stored orders, %s available of %s: %s\n",
+		thousands(res.acked), thousands(sales.Total), thousands(avail), thousands(o.stock), check)
+
+	if row, note := benchRedis(ctx, env, o, m, plan); note != "" {
+		fmt.Fprintln(out, note)
+	} else {
+		rows = append(rows, row)
+	}
+	if row, note := benchPostgres(ctx, env, o, m, plan); note != "" {
+		fmt.Fprintln(out, note)
+	} else {
+		rows = append(rows, row)
+	}
+	fmt.Fprintln(env.Stderr, "null ...")
+	null, err := serveReference(m, nullPlacer{})
+	if err != nil {
+		return err
+	}
+	p := plan
+	p.addr = null.addr
+	rows = append(rows, liveBenchRow{"null: answers at once (HTTP ceiling)", p.run(), "-"})
+	null.close()
+	printLiveBench(out, rows)
+	return nil
+}
+
+func benchRedis(ctx context.Context, env *Env, o liveBenchOptions, m *Main, plan loadPlan) (liveBenchRow, string) {
+	if o.redis == "" {
+		return liveBenchRow{}, "redis: skipped (--redis is empty)"
+	}
+	rp, err := openRedisPlacer(ctx, o.redis, o.stock, min(o.buyers, 256))
+	if err != nil {
+		return liveBenchRow{}, fmt.Sprintf("redis: skipped (%s: %v)", o.redis, err)
+	}
+	defer rp.Close()
+	fmt.Fprintln(env.Stderr, "redis ...")
+	res, err := runReference(m, rp, plan)
+	if err != nil {
+		return liveBenchRow{}, fmt.Sprintf("redis: failed: %v", err)
+	}
+	left, err := rp.left(ctx)
+	return liveBenchRow{"redis: Lua decrement, not durable", res, stockCheck(res, o.stock, left, err)}, ""
+}
+
+func benchPostgres(ctx context.Context, env *Env, o liveBenchOptions, m *Main, plan loadPlan) (liveBenchRow, string) {
+	if o.postgres == "" {
+		return liveBenchRow{}, "postgresql: skipped (give --postgres URL)"
+	}
+	pp, err := openPGPlacer(ctx, o.postgres, o.stock, min(o.buyers, 64))
+	if err != nil {
+		return liveBenchRow{}, fmt.Sprintf("postgresql: skipped (%v)", err)
+	}
+	defer pp.Close()
+	fmt.Fprintln(env.Stderr, "postgresql ...")
+	res, err := runReference(m, pp, plan)
+	if err != nil {
+		return liveBenchRow{}, fmt.Sprintf("postgresql: failed: %v", err)
+	}
+	left, err := pp.left(ctx)
+	return liveBenchRow{"postgresql: UPDATE per order", res, stockCheck(res, o.stock, left, err)}, ""
+}
+
+func stockCheck(res *loadResult, stock, left int64, err error) string {
+	switch {
+	case err != nil:
+		return "FAILED: " + err.Error()
+	case res.acked > stock || left != stock-res.acked:
+		return fmt.Sprintf("FAILED: %d acknowledged, %d left of %d", res.acked, left, stock)
+	}
+	return "ok"
+}
+
+func runReference(m *Main, placer web.OrderPlacer, plan loadPlan) (*loadResult, error) {
+	ref, err := serveReference(m, placer)
+	if err != nil {
+		return nil, err
+	}
+	defer ref.close()
+	plan.addr = ref.addr
+	return plan.run(), nil
+}
+
+// reference is a second server of the same handler with another placer.
+type reference struct {
+	addr  string
+	close func()
+}
+
+func serveReference(m *Main, placer web.OrderPlacer) (*reference, error) {
+	s := &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB, Registry: m.Registry, Analytics: m.Analytics,
+		Policies: m.Policies, Market: m.Market, Orders: placer, Logger: m.Logger, Version: Version}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return &reference{addr: ln.Addr().String(), close: func() { hs.Close() }}, nil
+}
+
+func printLiveBench(out io.Writer, rows []liveBenchRow) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "placer\tacknowledged\torders/s\tp50\tp99\tsold out\terrors\tcheck\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.res.acked), thousands(int64(r.res.rate())),
+			duration(r.res.percentile(0.50)), duration(r.res.percentile(0.99)), thousands(r.res.soldOut), thousands(r.res.other), r.check)
+	}
+	tw.Flush()
+	for _, r := range rows {
+		if r.res.firstErr != nil {
+			fmt.Fprintf(out, "%s: first error: %v\n", r.name, r.res.firstErr)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// benchConn is one keep-alive HTTP/1.1 connection of the load generator:
+// requests are written from a reused buffer and answers parsed by hand, so
+// the generator costs the machine far less than the server it measures.
+type benchConn struct {
+	c    net.Conn
+	r    *bufio.Reader
+	req  []byte
+	body []byte
+}
+
+func dialBench(addr string) (*benchConn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &benchConn{c: c, r: bufio.NewReaderSize(c, 4096)}, nil
+}
+
+// order posts one order and returns the answer's status.
+func (b *benchConn) order(host, room, token, key, body string) (int, error) {
+	q := b.req[:0]
+	q = append(q, "POST /api/v1/rooms/"...)
+	q = append(q, room...)
+	q = append(q, "/orders HTTP/1.1\r\nHost: "...)
+	q = append(q, host...)
+	q = append(q, "\r\nAuthorization: Bearer "...)
+	q = append(q, token...)
+	q = append(q, "\r\nIdempotency-Key: "...)
+	q = append(q, key...)
+	q = append(q, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	q = strconv.AppendInt(q, int64(len(body)), 10)
+	q = append(q, "\r\n\r\n"...)
+	q = append(q, body...)
+	b.req = q
+	if _, err := b.c.Write(q); err != nil {
+		return 0, err
+	}
+	return b.answer()
+}
+
+// answer reads one response: the status line, the headers, and a body of
+// Content-Length bytes.
+func (b *benchConn) answer() (int, error) {
+	line, err := b.r.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	length := -1
+	for {
+		h, err := b.r.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(h) <= 2 {
+			break
+		}
+		if len(h) > 16 && bytes.EqualFold(h[:15], []byte("Content-Length:")) {
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(h[15:]))); err != nil {
+				return 0, fmt.Errorf("bad header %q", h)
+			}
+		}
+	}
+	if length < 0 {
+		return 0, errors.New("an answer without Content-Length")
+	}
+	if cap(b.body) < length {
+		b.body = make([]byte, length)
+	}
+	b.body = b.body[:length]
+	_, err = io.ReadFull(b.r, b.body)
+	return status, err
+}
+
+// loadResult is what the buyers of one run saw.
+type loadResult struct {
+	acked, soldOut, other int64
+	elapsed               time.Duration
+	latencies             []time.Duration // of acknowledged orders
+	firstErr              error
+}
+
+func (r *loadResult) rate() float64 { return float64(r.acked) / r.elapsed.Seconds() }
+
+func (r *loadResult) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
+}
+
+// loadPlan is one run: buyers at once, each on its own connection with its
+// own token, ordering one unit at a time under fresh idempotency keys until
+// the stock is sold out, limit orders are acknowledged, or the time is up.
+type loadPlan struct {
+	addr, room, product string
+	tokens              []string
+	limit               int64
+	duration            time.Duration
+	pace                time.Duration // a pause between a buyer's orders; 0: none
+}
+
+func (p loadPlan) run() *loadResult {
+	var (
+		res      loadResult
+		mu       sync.Mutex
+		acked    atomic.Int64
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		body     = `{"product":"` + p.product + `","quantity":1}`
+		deadline = time.Now().Add(p.duration)
+	)
+	start := time.Now()
+	for i, token := range p.tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var soldOut, other int64
+			lat := make([]time.Duration, 0, 1024)
+			defer func() {
+				mu.Lock()
+				res.soldOut += soldOut
+				res.other += other
+				res.latencies = append(res.latencies, lat...)
+				mu.Unlock()
+			}()
+			c, err := dialBench(p.addr)
+			if err != nil {
+				stop.Store(true)
+				mu.Lock()
+				res.firstErr = firstOf(res.firstErr, err)
+				mu.Unlock()
+				return
+			}
+			defer c.c.Close()
+			key := make([]byte, 0, 32)
+			for n := 0; !stop.Load(); n++ {
+				key = strconv.AppendInt(append(key[:0], 'b'), int64(i), 36)
+				key = strconv.AppendInt(append(key, '-'), int64(n), 36)
+				t0 := time.Now()
+				status, err := c.order(p.addr, p.room, token, string(key), body)
+				switch {
+				case err != nil:
+					other++
+					stop.Store(true)
+					mu.Lock()
+					res.firstErr = firstOf(res.firstErr, err)
+					mu.Unlock()
+					return
+				case status == 201:
+					lat = append(lat, time.Since(t0))
+					if acked.Add(1) >= p.limit {
+						stop.Store(true)
+					}
+				case status == 409:
+					soldOut++
+					stop.Store(true)
+				default:
+					other++
+					mu.Lock()
+					res.firstErr = firstOf(res.firstErr, fmt.Errorf("status %d: %.200s", status, c.body))
+					mu.Unlock()
+				}
+				if time.Now().After(deadline) {
+					stop.Store(true)
+				}
+				if p.pace > 0 {
+					time.Sleep(p.pace)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.acked = acked.Load()
+	slices.Sort(res.latencies)
+	return &res
+}
+
+func firstOf(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
