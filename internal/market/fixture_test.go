@@ -179,7 +179,7 @@ func (r *recorder) Stock(product string, available int64) { r.add("stock %d", av
 func (r *recorder) Commented(room, id, author, text string, at time.Time) {
 	r.add("comment %s: %s", author, text)
 }
-func (r *recorder) CommentRemoved(room, id string)  { r.add("removed") }
+func (r *recorder) CommentRemoved(room, id string) { r.add("removed") }
 func (r *recorder) RoomStatus(room, status string) { r.add("room %s", status) }
 
 func (r *recorder) take() []string {

@@ -2,8 +2,8 @@ package market
 
 import (
 	"slices"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestSplitShares(t *testing.T) {
