@@ -41,10 +41,13 @@ type assistForm struct{ Kind, Description, Cost, Date string }
 type cadreForm struct{ Name, Phone string }
 
 type householdData struct {
-	H                           *registry.Household
-	VillageName                 string
-	StatusKey                   string
-	Income, LastYear, Shock     string
+	H                       *registry.Household
+	VillageName             string
+	StatusKey               string
+	Income, LastYear, Shock string
+	// Market is this year's market income of the household in all; Total
+	// the income per person the measures count, market income included.
+	Market, Total               string
 	Currency                    string
 	Members                     []memberView
 	Criteria                    []criterionView
@@ -100,6 +103,7 @@ func (s *Server) showHousehold(w http.ResponseWriter, r *http.Request, status in
 	d.H, d.Currency, d.PolicyName = h, p.Currency, p.Name
 	d.StatusKey = keyOr(statusKeys, h.Status, "status.unknown")
 	d.Income, d.LastYear, d.Shock = p.FormatAmount(h.IncomePerPerson), p.FormatAmount(h.LastYearIncome), p.FormatAmount(h.ShockCosts)
+	d.Market, d.Total = p.FormatAmount(h.MarketIncome), p.FormatAmount(h.TotalIncomePerPerson())
 	d.VillageName = s.regionNames(ctx, []string{h.Village})[h.Village]
 	d.Today = time.Now().Format("2006-01-02")
 	for _, m := range h.Members {
@@ -165,11 +169,12 @@ func criteria(v *view, p *policy.Policy, h *registry.Household, as registry.Exit
 		switch j, isInd := p.IndicatorIndex(c.ID); {
 		case c.ID == "income":
 			cv.Name = v.T("assess.income")
-			got, line := p.FormatAmount(h.IncomePerPerson), p.FormatAmount(p.IncomeLine)
+			income := h.TotalIncomePerPerson()
+			got, line := p.FormatAmount(income), p.FormatAmount(p.IncomeLine)
 			switch {
-			case h.IncomePerPerson > p.IncomeLine:
+			case income > p.IncomeLine:
 				cv.Reason = v.T("assess.income.above", got, line)
-			case h.IncomePerPerson == p.IncomeLine:
+			case income == p.IncomeLine:
 				cv.Reason = v.T("assess.income.at", got, line)
 			default:
 				cv.Reason = v.T("assess.income.below", got, line)

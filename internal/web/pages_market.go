@@ -19,8 +19,8 @@ func (s *Server) routeMarketPages() {
 	s.page("POST /signup", s.signupSubmit)
 	s.page("GET /orders", s.ordersPage)
 	s.page("POST /orders/{id}/{action}", s.orderSubmit)
-	s.page("GET /sandbox/pay/{payment}", s.sandboxPage)
-	s.page("POST /sandbox/pay/{payment}", s.sandboxSubmit)
+	s.page("GET /sandbox/pay", s.sandboxPage)
+	s.page("POST /sandbox/pay", s.sandboxSubmit)
 	s.routeSellerPages()
 }
 
@@ -259,7 +259,7 @@ func (s *Server) sandboxPage(w http.ResponseWriter, r *http.Request) {
 	if s.signedIn(w, r) == nil {
 		return
 	}
-	p, o, err := s.Market.FindPayment(r.Context(), r.PathValue("payment"))
+	p, o, err := s.Market.FindPayment(r.Context(), r.URL.Query().Get("payment"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -273,7 +273,7 @@ func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, _, err := s.Market.FindPayment(ctx, r.PathValue("payment"))
+	p, _, err := s.Market.FindPayment(ctx, r.PostFormValue("payment"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
