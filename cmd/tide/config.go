@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/secret"
 )
 
@@ -39,13 +40,23 @@ type Config struct {
 	// in one transaction, and the transactions in flight at once.
 	OrderBatch   int
 	OrderWriters int
+	// PaymentSecret signs and checks the payment provider's callbacks;
+	// empty means a random one for each start, which the built-in sandbox
+	// provider, signing its own callbacks, needs no more than.
+	PaymentSecret string
+	// UnpaidTimeout is how long a placed order holds its units unpaid.
+	UnpaidTimeout time.Duration
+	// BlockedWords names a file of words refused in live-room comments, one
+	// a line.
+	BlockedWords string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", Data: "./tide-data", DemoSeed: 1, LogFormat: "auto",
 		LogLevel: "info", ShutdownWait: 10 * time.Second,
-		ExitPolicy: "cn-2020", PostingDays: 7, OrderBatch: 500, OrderWriters: 1}
+		ExitPolicy: "cn-2020", PostingDays: 7, OrderBatch: 500, OrderWriters: 1,
+		UnpaidTimeout: market.DefaultUnpaidTimeout}
 }
 
 // DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
@@ -99,6 +110,9 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q: want auto, text or json", c.LogFormat))
 	}
+	if c.UnpaidTimeout < time.Minute {
+		errs = append(errs, fmt.Errorf("--unpaid-timeout %s: want at least 1m", c.UnpaidTimeout))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -140,6 +154,9 @@ func (c *Config) options() []option {
 		{"exit-posting-days", "TIDE_EXIT_POSTING_DAYS", "days an exit is publicly posted before the county may approve it", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.PostingDays, n, c.PostingDays, u) }},
 		{"order-batch", "TIDE_ORDER_BATCH", "most orders written in one transaction", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.OrderBatch, n, c.OrderBatch, u) }},
 		{"order-writers", "TIDE_ORDER_WRITERS", "order transactions in flight at once (more pays on PostgreSQL)", func(fs *flag.FlagSet, n, u string) { fs.IntVar(&c.OrderWriters, n, c.OrderWriters, u) }},
+		{"payment-secret", "TIDE_PAYMENT_SECRET", "secret signing the payment provider's callbacks (default: random at each start)", str(&c.PaymentSecret)},
+		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
+		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

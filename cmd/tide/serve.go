@@ -42,9 +42,11 @@ type Main struct {
 	Engine    *market.Engine
 	Market    *market.Service
 	Live      *live.Hub
-	Server    *web.Server
-	HTTP      *http.Server
-	Listener  net.Listener
+	// stopUpkeep ends the market's upkeep loop.
+	stopUpkeep context.CancelFunc
+	Server     *web.Server
+	HTTP       *http.Server
+	Listener   net.Listener
 }
 
 // NewMain returns a Main with the default configuration.
@@ -150,7 +152,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 	}
 	if m.Config.Demo && n == 0 {
 		start := time.Now()
-		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Out: m.Out}, demo.DefaultShape,
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Out: m.Out}, demo.DefaultShape,
 			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
 		if err != nil {
 			return err
@@ -220,6 +222,9 @@ func (m *Main) URL() string {
 // answers the orders in flight, and closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopUpkeep != nil {
+		m.stopUpkeep()
+	}
 	if m.Live != nil {
 		errs = append(errs, m.Live.Close())
 	}

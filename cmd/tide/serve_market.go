@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/user"
 )
 
 // openMarket builds the order engine over the database, the market service
@@ -15,6 +18,9 @@ func (m *Main) openMarket() error {
 	m.Engine = market.NewEngine(m.DB, market.EngineConfig{MaxBatch: m.Config.OrderBatch, Writers: m.Config.OrderWriters})
 	m.Market = market.NewService(m.DB, m.Engine)
 	m.Live = &live.Hub{Load: m.loadRoom, Logger: m.Logger}
+	if err := m.configureMarket(); err != nil {
+		return err
+	}
 	if ls, ok := any(m.DB).(live.LikeStore); ok {
 		m.Live.Likes = ls
 	}
@@ -22,6 +28,37 @@ func (m *Main) openMarket() error {
 		return err
 	}
 	m.Live.Start(context.Background())
+	ctx, stop := context.WithCancel(context.Background())
+	m.stopUpkeep = stop
+	go m.Market.Run(ctx, upkeepEvery)
+	return nil
+}
+
+// upkeepEvery is how often unpaid orders are expired and income the
+// registry has not yet taken is passed on again.
+const upkeepEvery = 30 * time.Second
+
+// configureMarket gives the market its photo folder, payment provider,
+// income sink, comment rules and live viewers.
+func (m *Main) configureMarket() error {
+	svc := m.Market
+	svc.PhotoDir = filepath.Join(m.Config.Data, "photos")
+	key := []byte(m.Config.PaymentSecret)
+	if len(key) == 0 {
+		key = []byte(user.RandomSecret(32))
+	}
+	svc.Payments = market.NewSandbox(key, "/sandbox/pay")
+	svc.UnpaidTimeout = m.Config.UnpaidTimeout
+	svc.Sink = m.Registry
+	svc.Events = m.Live
+	svc.OnError = func(err error) { m.Logger.Error("market upkeep", "error", err) }
+	if m.Config.BlockedWords != "" {
+		words, err := market.LoadBlockedWords(m.Config.BlockedWords)
+		if err != nil {
+			return fmt.Errorf("--blocked-words: %w", err)
+		}
+		svc.BlockedWords = words
+	}
 	return nil
 }
 
