@@ -98,7 +98,6 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.tellSold(r.Context(), o)
 	b, err := json.Marshal(o)
 	if err != nil {
 		s.Error(w, r, err)
@@ -111,17 +110,6 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
-
-// tellSold tells the live hub of a sale with the units left. It goes once
-// the market service tells the hub itself.
-func (s *Server) tellSold(ctx context.Context, o *market.Order) {
-	if s.Live == nil || s.Stock == nil || o == nil {
-		return
-	}
-	if n, err := s.Stock(ctx, o.ProductID); err == nil {
-		s.Live.Sold(o.RoomID, o.ProductID, o.Quantity, n)
-	}
-}
 
 // apiRoomEvents streams a room's state as server-sent events until the
 // viewer goes. Rooms are public.

@@ -35,10 +35,8 @@ type Server struct {
 	Market    *market.Service
 	// Live sends live rooms' state to their viewers.
 	Live *live.Hub
-	// Orders places the orders of the order route; nil means Market. Stock
-	// reads a product's units left, for the live hub.
+	// Orders places the orders of the order route; nil means Market.
 	Orders  OrderPlacer
-	Stock   func(ctx context.Context, product string) (int64, error)
 	Store   Store
 	Logger  *slog.Logger
 	Version string
