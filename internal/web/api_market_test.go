@@ -84,7 +84,7 @@ func newMarketSite(tb testing.TB) *marketSite {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { engine.Close() })
-	site.sandbox = market.NewSandbox([]byte("callback-secret"), "/market/sandbox/checkout")
+	site.sandbox = market.NewSandbox([]byte("callback-secret"), "/sandbox/pay")
 	site.svc = market.NewService(db, engine)
 	site.svc.PhotoDir, site.svc.Payments, site.svc.Sink = tb.TempDir(), site.sandbox, reg
 	s := &web.Server{Regions: regions, Users: users, Store: db, Policies: policies, Registry: reg, Market: site.svc,
@@ -225,7 +225,7 @@ func TestAPIMarketSale(t *testing.T) {
 	}
 	var pay market.Payment
 	site.call(t, "buyer", "POST", "/api/v1/orders/"+o.ID+"/pay", nil, http.StatusOK, &pay)
-	if !strings.HasPrefix(pay.CheckoutURL, "/market/sandbox/checkout?payment=") || pay.Amount != 5600 {
+	if !strings.HasPrefix(pay.CheckoutURL, "/sandbox/pay?payment=") || pay.Amount != 5600 {
 		t.Errorf("payment = %+v", pay)
 	}
 	ev := market.PaymentEvent{PaymentID: pay.ID, Status: market.PaymentSucceeded, Amount: 5600, Currency: "CNY"}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -63,6 +64,7 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 		for _, m := range built.FindAllStringSubmatch(string(b), -1) {
 			switch m[1] {
 			case "role.", "can.", "level.": // checked by TestCatalogueCoversRolesAndLevels
+			case "order.state.", "order.action.", "room.status.", "seller.status.", "seller.kind.": // TestCatalogueCoversMarket
 			default:
 				t.Errorf("%s builds keys %q+…; add a check that the catalogue has them all", f, m[1])
 			}
@@ -135,5 +137,35 @@ func TestCatalogueCoversCode(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Error("found no catalogue keys in the Go code; the scan is broken")
+	}
+}
+
+// TestCatalogueCoversMarket checks the keys the market's pages build from an
+// order's state, an action on it, a room's or seller's status, a seller's
+// kind, and a finished action's notice.
+func TestCatalogueCoversMarket(t *testing.T) {
+	var keys []string
+	for _, st := range market.States {
+		keys = append(keys, "order.state."+string(st))
+	}
+	for _, a := range []string{"pay", "cancel", "deliver", "ship", "refund"} {
+		keys = append(keys, "order.action."+a)
+	}
+	for _, st := range []market.RoomStatus{market.RoomScheduled, market.RoomLive, market.RoomEnded} {
+		keys = append(keys, "room.status."+string(st))
+	}
+	for _, st := range []market.SellerStatus{market.SellerPending, market.SellerApproved, market.SellerSuspended} {
+		keys = append(keys, "seller.status."+string(st))
+	}
+	for _, k := range []market.SellerKind{market.KindHousehold, market.KindCooperative} {
+		keys = append(keys, "seller.kind."+string(k))
+	}
+	for _, n := range noticeActions {
+		keys = append(keys, "notice."+n)
+	}
+	for _, k := range keys {
+		if _, ok := catalogue[k]; !ok {
+			t.Errorf("catalogue.json has no %q", k)
+		}
 	}
 }

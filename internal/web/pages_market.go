@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tide-project/tide/internal/market"
@@ -213,10 +214,13 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "orders", s.newView(r, "orders.title", d))
 }
 
+// noticeActions are the finished actions a redirect may name for a notice.
+var noticeActions = []string{"pay", "paid", "cancel", "deliver", "ship", "refund", "declined", "product", "room", "photo",
+	"live", "ended", "approve", "stock"}
+
 // noticeKey turns a finished action named in a redirect into its message.
 func noticeKey(done string) string {
-	switch done {
-	case "pay", "paid", "cancel", "deliver", "ship", "refund", "declined", "product", "room", "photo", "live", "ended", "approve", "stock":
+	if slices.Contains(noticeActions, done) {
 		return "notice." + done
 	}
 	return ""

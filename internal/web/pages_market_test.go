@@ -1,0 +1,222 @@
+package web_test
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/web"
+)
+
+// form posts fields with the browser's CSRF token.
+func (b *browser) form(tb testing.TB, path string, fields url.Values) *httptest.ResponseRecorder {
+	tb.Helper()
+	fields.Set("csrf", b.csrf)
+	return b.do(tb, "POST", path, strings.NewReader(fields.Encode()), "application/x-www-form-urlencoded")
+}
+
+func wantRedirect(tb testing.TB, what string, rec *httptest.ResponseRecorder, prefix string) {
+	tb.Helper()
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), prefix) {
+		tb.Fatalf("%s: %d to %q, want 303 to %s…: %s", what, rec.Code, rec.Header().Get("Location"), prefix, rec.Body)
+	}
+}
+
+func wantPage(tb testing.TB, what string, rec *httptest.ResponseRecorder, status int, parts ...string) string {
+	tb.Helper()
+	if rec.Code != status {
+		tb.Fatalf("%s: %d, want %d", what, rec.Code, status)
+	}
+	body := rec.Body.String()
+	for _, p := range parts {
+		if !strings.Contains(body, p) {
+			tb.Errorf("%s: the page lacks %q", what, p)
+		}
+	}
+	return body
+}
+
+// TestSellerPages runs a seller through the pages: the county approves it,
+// the seller lists a product, adds a photo (and has a text file refused),
+// schedules a room and takes it live; the room is then on the public market
+// page and plays under a policy that lets streams in.
+func TestSellerPages(t *testing.T) {
+	site := newMarketSite(t)
+	var sl market.Seller
+	site.call(t, "admin", "POST", "/api/v1/sellers", web.SellerInput{Name: "Li family", Kind: market.KindHousehold,
+		Region: "520101001001", Household: site.household, UserID: site.sellerID}, http.StatusCreated, &sl)
+	seller, county, other := site.signIn(t, "seller1"), site.signIn(t, "county1"), site.signIn(t, "county2")
+
+	wantPage(t, "console while pending", seller.do(t, "GET", "/seller", nil, ""), http.StatusOK, `id="seller-pending"`, "Li family")
+	product := url.Values{"seller": {sl.ID}, "name": {"Sour soup"}, "unit": {"jar"}, "price": {"28.50"}, "stock": {"40"},
+		"origin": {"520101001001"}, "on_sale": {"1"}}
+	if rec := seller.form(t, "/seller/products", product); rec.Code == http.StatusSeeOther {
+		t.Fatalf("a pending seller put a product on sale")
+	}
+	wantPage(t, "the approval list", county.do(t, "GET", "/sellers", nil, ""), http.StatusOK, `id="approve-`+sl.ID+`"`)
+	if rec := other.form(t, "/sellers/"+sl.ID+"/approve", url.Values{}); rec.Code != http.StatusNotFound {
+		t.Errorf("another county approves: %d, want 404", rec.Code)
+	}
+	if rec := seller.do(t, "GET", "/sellers", nil, ""); rec.Code != http.StatusForbidden {
+		t.Errorf("a seller opens the approval list: %d, want 403", rec.Code)
+	}
+	wantRedirect(t, "approve", county.form(t, "/sellers/"+sl.ID+"/approve", url.Values{}), "/sellers")
+
+	bad := url.Values{}
+	for k, v := range product {
+		bad[k] = v
+	}
+	bad.Set("price", "twelve")
+	wantPage(t, "a product with a bad price", seller.form(t, "/seller/products", bad), http.StatusBadRequest, `id="error"`, "price")
+	wantRedirect(t, "add a product", seller.form(t, "/seller/products", product), "/seller?seller="+sl.ID)
+	var products struct{ Items []market.Product }
+	site.call(t, "", "GET", "/api/v1/products?seller="+sl.ID, nil, http.StatusOK, &products)
+	if len(products.Items) != 1 || products.Items[0].Price != 2850 || products.Items[0].Stock != 40 {
+		t.Fatalf("products after the form: %+v", products.Items)
+	}
+	p := products.Items[0]
+
+	var img bytes.Buffer
+	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 3, 3)))
+	upload := func(csrf string, data []byte) *httptest.ResponseRecorder {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("seller", sl.ID)
+		fw, _ := mw.CreateFormFile("photo", "p.png")
+		fw.Write(data)
+		mw.Close()
+		return seller.do(t, "POST", "/seller/products/"+p.ID+"/photos", &body, mw.FormDataContentType())
+	}
+	if rec := upload("wrong", img.Bytes()); rec.Code != http.StatusForbidden {
+		t.Errorf("photo with a wrong CSRF token: %d, want 403", rec.Code)
+	}
+	if rec := upload(seller.csrf, []byte("not a picture at all")); rec.Code != http.StatusBadRequest {
+		t.Errorf("a text file as a photo: %d, want 400", rec.Code)
+	}
+	wantRedirect(t, "add a photo", upload(seller.csrf, img.Bytes()), "/seller?seller="+sl.ID)
+	site.call(t, "", "GET", "/api/v1/products/"+p.ID, nil, http.StatusOK, &p)
+	if len(p.Photos) != 1 {
+		t.Fatalf("the product has %d photos after one good and one refused upload", len(p.Photos))
+	}
+
+	wantRedirect(t, "schedule a room", seller.form(t, "/seller/rooms", url.Values{"seller": {sl.ID}, "title": {"Soup live"},
+		"stream_url": {"https://streams.example/live/soup.m3u8"}, "product": {p.ID}}), "/seller?seller="+sl.ID)
+	var rooms struct{ Items []market.Room }
+	site.call(t, "", "GET", "/api/v1/rooms?seller="+sl.ID, nil, http.StatusOK, &rooms)
+	if len(rooms.Items) != 1 {
+		t.Fatalf("rooms after the form: %+v", rooms.Items)
+	}
+	room := rooms.Items[0]
+	wantRedirect(t, "go live", seller.form(t, "/seller/rooms/"+room.ID+"/status", url.Values{"seller": {sl.ID}, "status": {"live"}}), "/seller")
+	anon := &browser{site: &site.transferSite}
+	wantPage(t, "the public market", anon.do(t, "GET", "/market", nil, ""), http.StatusOK, `href="/rooms/`+room.ID+`"`)
+	rec := anon.do(t, "GET", "/rooms/"+room.ID, nil, "")
+	wantPage(t, "the live room", rec, http.StatusOK, `id="avail-`+p.ID+`">40<`, `data-src="https://streams.example/live/soup.m3u8"`,
+		"/static/vendor/hls.light.min.js", `/api/v1/photos/`+p.Photos[0])
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "media-src 'self' blob: https:") {
+		t.Errorf("the live room's policy does not let the stream play: %q", csp)
+	}
+	if rec := anon.do(t, "GET", "/seller", nil, ""); rec.Code != http.StatusSeeOther {
+		t.Errorf("the console without signing in: %d, want a redirect to sign in", rec.Code)
+	}
+}
+
+// TestBuyerPages signs a member of the public up, and has them pay an order
+// through the sandbox checkout; another buyer cannot open that checkout.
+func TestBuyerPages(t *testing.T) {
+	site := newMarketSite(t)
+	room, product := site.liveRoom(t)
+	anon := &browser{site: &site.transferSite, csrf: strings.Repeat("d", 40)}
+	anon.cookies = []*http.Cookie{{Name: "tide_csrf", Value: anon.csrf}}
+	signup := url.Values{"name": {"mei"}, "display_name": {"Mei"}, "password": {"a-long-password"}, "next": {"/rooms/" + room}}
+	if rec := anon.form(t, "/signup", url.Values{"name": {"Mei Li"}, "password": {"a-long-password"}}); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "name") {
+		t.Errorf("sign-up with a bad name: %d", rec.Code)
+	}
+	rec := anon.form(t, "/signup", signup)
+	wantRedirect(t, "sign up", rec, "/rooms/"+room)
+	var session string
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "tide_session" {
+			session = c.Value
+		}
+	}
+	if session == "" {
+		t.Fatal("sign-up set no session")
+	}
+	if rec := anon.form(t, "/signup", signup); rec.Code != http.StatusConflict {
+		t.Errorf("sign-up with a taken name: %d, want 409", rec.Code)
+	}
+	mei := &browser{site: &site.transferSite, csrf: anon.csrf, cookies: append(anon.cookies, &http.Cookie{Name: "tide_session", Value: session})}
+
+	// The live room buys with the session and the CSRF header.
+	req := strings.NewReader(`{"product":"` + product + `","quantity":2}`)
+	buy := func(csrf string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/api/v1/rooms/"+room+"/orders", req)
+		for _, c := range mei.cookies {
+			r.AddCookie(c)
+		}
+		r.Header.Set("X-CSRF-Token", csrf)
+		r.Header.Set("Idempotency-Key", "k-1")
+		rec := httptest.NewRecorder()
+		site.h.ServeHTTP(rec, r)
+		return rec
+	}
+	if rec := buy("forged"); rec.Code != http.StatusUnauthorized && rec.Code != http.StatusForbidden {
+		t.Errorf("buying with the session and a wrong CSRF header: %d, want 401 or 403", rec.Code)
+	}
+	req = strings.NewReader(`{"product":"` + product + `","quantity":2}`)
+	if rec := buy(mei.csrf); rec.Code != http.StatusCreated {
+		t.Fatalf("buying from the page: %d %s", rec.Code, rec.Body)
+	}
+	page := wantPage(t, "my orders", mei.do(t, "GET", "/orders", nil, ""), http.StatusOK, `id="orders"`)
+	i := strings.Index(page, `id="pay-`)
+	if i < 0 {
+		t.Fatal("the placed order has no pay button")
+	}
+	order := page[i+len(`id="pay-`):]
+	order = order[:strings.IndexByte(order, '"')]
+	rec = mei.form(t, "/orders/"+order+"/pay", url.Values{})
+	wantRedirect(t, "pay", rec, "/sandbox/pay?payment=")
+	checkout := rec.Header().Get("Location")
+	payment := strings.TrimPrefix(checkout, "/sandbox/pay?payment=")
+	wantPage(t, "the checkout", mei.do(t, "GET", checkout, nil, ""), http.StatusOK, `id="sandbox-pay"`, "57.00")
+	other := site.signIn(t, "buyer")
+	if rec := other.do(t, "GET", checkout, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("another buyer opens the checkout: %d, want 404", rec.Code)
+	}
+	if rec := other.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}); rec.Code != http.StatusNotFound {
+		t.Errorf("another buyer pays the checkout: %d, want 404", rec.Code)
+	}
+	wantRedirect(t, "decline", mei.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"failed"}}), "/orders?done=declined")
+	wantPage(t, "after a decline", mei.do(t, "GET", "/orders", nil, ""), http.StatusOK, `id="state-`+order+`"`, `o-placed`)
+	rec = mei.form(t, "/orders/"+order+"/pay", url.Values{})
+	wantRedirect(t, "pay again", rec, "/sandbox/pay?payment=")
+	payment = strings.TrimPrefix(rec.Header().Get("Location"), "/sandbox/pay?payment=")
+	wantRedirect(t, "pay", mei.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/orders?done=paid")
+	wantPage(t, "after paying", mei.do(t, "GET", "/orders", nil, ""), http.StatusOK, `o-paid`)
+}
+
+// liveRoom makes an approved seller with a product at 28.50 a jar and a live
+// room selling it, and returns the room's and the product's IDs.
+func (s *marketSite) liveRoom(tb testing.TB) (string, string) {
+	tb.Helper()
+	var sl market.Seller
+	s.call(tb, "admin", "POST", "/api/v1/sellers", web.SellerInput{Name: "Li family", Kind: market.KindHousehold,
+		Region: "520101001001", Household: s.household, UserID: s.sellerID}, http.StatusCreated, &sl)
+	s.call(tb, "county1", "POST", "/api/v1/sellers/"+sl.ID+"/approve", nil, http.StatusOK, &sl)
+	var p market.Product
+	s.call(tb, "seller1", "POST", "/api/v1/products", web.ProductInput{Seller: sl.ID, Name: "Sour soup", Unit: "jar", Price: 2850,
+		Currency: "CNY", Stock: 50, Origin: "520101001001", OnSale: true}, http.StatusCreated, &p)
+	var room market.Room
+	s.call(tb, "seller1", "POST", "/api/v1/rooms", web.RoomInput{Seller: sl.ID, Title: "Soup live", Products: []string{p.ID}}, http.StatusCreated, &room)
+	s.call(tb, "seller1", "POST", "/api/v1/rooms/"+room.ID+"/status", map[string]string{"status": "live"}, http.StatusOK, &room)
+	return room.ID, p.ID
+}
