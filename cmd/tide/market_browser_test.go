@@ -48,7 +48,8 @@ func liveRoom(tb testing.TB, base string) demoLiveRoom {
 
 // TestMarketBrowser is a live sale in a headless Chromium: two viewers who
 // are not signed in watch the demo's live room; public1 buys two units; both
-// viewers see the stock fall by two and the sale in the ticker. public1 pays
+// viewers see the stock fall by two and the sale in the ticker, then see
+// public1's comment arrive and go again when seller1 removes it. public1 pays
 // through the sandbox checkout, seller1 ships the order from the console,
 // public1 confirms delivery, and the cooperative's first member household —
 // half the cooperative's shares — shows half the sale as market income in
@@ -102,6 +103,15 @@ func TestMarketBrowser(t *testing.T) {
 			`Array.from(document.querySelectorAll("#ticker li")).some(li => li.textContent.includes("× 2"))`)
 	}
 
+	do(t, buyer, "comment",
+		chromedp.SendKeys(chromedp.CSS("#comment-text"), "Fresh tea, thank you!"),
+		chromedp.Click(chromedp.CSS("#comment-send")),
+	)
+	hasComment := `Array.from(document.querySelectorAll("#comments li")).some(li => li.textContent.includes("Fresh tea, thank you!"))`
+	for i, v := range viewers {
+		waitTrue(t, v, "viewer "+strconv.Itoa(i+1)+" sees the comment", hasComment)
+	}
+
 	do(t, buyer, "open my orders",
 		chromedp.Navigate(base+"/orders"),
 		chromedp.WaitVisible(chromedp.CSS("#orders")),
@@ -126,6 +136,18 @@ func TestMarketBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#ship-"+orderID)),
 		chromedp.WaitVisible(chromedp.CSS("#state-"+orderID+".o-shipped")),
 	)
+	do(t, seller, "remove the comment in the live room",
+		chromedp.Navigate(base+"/rooms/"+room.ID),
+		chromedp.WaitVisible(chromedp.CSS("#comments button.remove-comment")),
+	)
+	read(t, seller, "click remove", chromedp.Evaluate[bool](`(() => {
+		const li = Array.from(document.querySelectorAll("#comments li")).find(li => li.textContent.includes("Fresh tea, thank you!"));
+		li.querySelector("button.remove-comment").click();
+		return true;
+	})()`))
+	for i, v := range viewers {
+		waitTrue(t, v, "viewer "+strconv.Itoa(i+1)+" sees the comment go", "!"+hasComment)
+	}
 	do(t, buyer, "confirm delivery",
 		chromedp.Navigate(base+"/orders"),
 		chromedp.WaitVisible(chromedp.CSS("#deliver-"+orderID)),
