@@ -26,6 +26,7 @@ type liveBenchOptions struct {
 	duration        time.Duration
 	postgres, redis string
 	cpuProfile      string
+	inProcess       bool
 }
 
 func runBenchLivesale(ctx context.Context, env *Env, args []string) error {
@@ -40,6 +41,7 @@ func runBenchLivesale(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&o.viewers, "viewers", o.viewers, "instead: this many viewers follow the room while it sells")
 	fs.StringVar(&o.postgres, "postgres", o.postgres, "PostgreSQL URL of the UPDATE-per-order reference")
 	fs.StringVar(&o.redis, "redis", o.redis, "Redis address of the Lua-script reference (empty: skip)")
+	fs.BoolVar(&o.inProcess, "in-process", o.inProcess, "run the buyers and viewers in this process, not a second one")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -124,7 +126,10 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	fmt.Fprintln(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key, over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same route handler")
 
 	fmt.Fprintln(env.Stderr, "tide ...")
-	res := plan.run()
+	res, err := runPlan(ctx, env, plan, o.inProcess)
+	if err != nil {
+		return err
+	}
 	sales, err := m.DB.ProductSales(ctx, sale.Product)
 	if err != nil {
 		return err
@@ -134,12 +139,12 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 		return err
 	}
 	check := "ok"
-	if res.acked > o.stock || sales.Total != res.acked || avail != o.stock-sales.Total {
-		check = fmt.Sprintf("FAILED: %d acknowledged, %d stored, %d available of %d", res.acked, sales.Total, avail, o.stock)
+	if res.Acked > o.stock || sales.Total != res.Acked || avail != o.stock-sales.Total {
+		check = fmt.Sprintf("FAILED: %d acknowledged, %d stored, %d available of %d", res.Acked, sales.Total, avail, o.stock)
 	}
 	rows := []liveBenchRow{{"tide: engine, SQLite group commit", res, check}}
 	fmt.Fprintf(out, "oversell check (tide): %s acknowledged, %s units in stored orders, %s available of %s: %s\n",
-		thousands(res.acked), thousands(sales.Total), thousands(avail), thousands(o.stock), check)
+		thousands(res.Acked), thousands(sales.Total), thousands(avail), thousands(o.stock), check)
 
 	if row, note := benchRedis(ctx, env, o, m, plan); note != "" {
 		fmt.Fprintln(out, note)
@@ -158,8 +163,12 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	}
 	p := plan
 	p.addr = null.addr
-	rows = append(rows, liveBenchRow{"null: answers at once (HTTP ceiling)", p.run(), "-"})
+	res, err = runPlan(ctx, env, p, o.inProcess)
 	null.close()
+	if err != nil {
+		return err
+	}
+	rows = append(rows, liveBenchRow{"null: answers at once (HTTP ceiling)", res, "-"})
 	printLiveBench(out, rows)
 	return nil
 }
@@ -174,7 +183,7 @@ func benchRedis(ctx context.Context, env *Env, o liveBenchOptions, m *Main, plan
 	}
 	defer rp.Close()
 	fmt.Fprintln(env.Stderr, "redis ...")
-	res, err := runReference(m, rp, plan)
+	res, err := runReference(ctx, env, m, rp, plan, o.inProcess)
 	if err != nil {
 		return liveBenchRow{}, fmt.Sprintf("redis: failed: %v", err)
 	}
@@ -192,7 +201,7 @@ func benchPostgres(ctx context.Context, env *Env, o liveBenchOptions, m *Main, p
 	}
 	defer pp.Close()
 	fmt.Fprintln(env.Stderr, "postgresql ...")
-	res, err := runReference(m, pp, plan)
+	res, err := runReference(ctx, env, m, pp, plan, o.inProcess)
 	if err != nil {
 		return liveBenchRow{}, fmt.Sprintf("postgresql: failed: %v", err)
 	}
@@ -204,20 +213,20 @@ func stockCheck(res *loadResult, stock, left int64, err error) string {
 	switch {
 	case err != nil:
 		return "FAILED: " + err.Error()
-	case res.acked > stock || left != stock-res.acked:
-		return fmt.Sprintf("FAILED: %d acknowledged, %d left of %d", res.acked, left, stock)
+	case res.Acked > stock || left != stock-res.Acked:
+		return fmt.Sprintf("FAILED: %d acknowledged, %d left of %d", res.Acked, left, stock)
 	}
 	return "ok"
 }
 
-func runReference(m *Main, placer web.OrderPlacer, plan loadPlan) (*loadResult, error) {
+func runReference(ctx context.Context, env *Env, m *Main, placer web.OrderPlacer, plan loadPlan, inProcess bool) (*loadResult, error) {
 	ref, err := serveReference(m, placer)
 	if err != nil {
 		return nil, err
 	}
 	defer ref.close()
 	plan.addr = ref.addr
-	return plan.run(), nil
+	return runPlan(ctx, env, plan, inProcess)
 }
 
 // reference is a second server of the same handler with another placer.
@@ -242,13 +251,13 @@ func printLiveBench(out io.Writer, rows []liveBenchRow) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "placer\tacknowledged\torders/s\tp50\tp99\tsold out\terrors\tcheck\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.res.acked), thousands(int64(r.res.rate())),
-			duration(r.res.percentile(0.50)), duration(r.res.percentile(0.99)), thousands(r.res.soldOut), thousands(r.res.other), r.check)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.res.Acked), thousands(int64(r.res.rate())),
+			duration(r.res.P50), duration(r.res.P99), thousands(r.res.SoldOut), thousands(r.res.Other), r.check)
 	}
 	tw.Flush()
 	for _, r := range rows {
-		if r.res.firstErr != nil {
-			fmt.Fprintf(out, "%s: first error: %v\n", r.name, r.res.firstErr)
+		if r.res.FirstErr != "" {
+			fmt.Fprintf(out, "%s: first error: %s\n", r.name, r.res.FirstErr)
 		}
 	}
 }

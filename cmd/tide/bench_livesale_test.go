@@ -14,7 +14,7 @@ import (
 // on a small stock, which they sell out: the table has every placer's row,
 // and the check finds no oversell.
 func TestBenchLivesale(t *testing.T) {
-	args := []string{"bench", "livesale", "--buyers", "4", "--stock", "300", "--duration", "20s"}
+	args := []string{"bench", "livesale", "--buyers", "4", "--stock", "300", "--duration", "20s", "--in-process"}
 	pg := os.Getenv(sqlstore.PostgresEnv)
 	if pg != "" {
 		args = append(args, "--postgres", pg)
@@ -46,7 +46,7 @@ func TestBenchLivesale(t *testing.T) {
 // TestBenchLivesaleViewers runs the viewers mode with a few viewers, who
 // get updates about four times a second.
 func TestBenchLivesaleViewers(t *testing.T) {
-	args := []string{"bench", "livesale", "--buyers", "2", "--stock", "100000", "--duration", "2s", "--viewers", "20"}
+	args := []string{"bench", "livesale", "--buyers", "2", "--stock", "100000", "--duration", "2s", "--viewers", "20", "--in-process"}
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), args, &stdout, &stderr, func(string) string { return "" }); code != exitOK {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, &stdout, &stderr)

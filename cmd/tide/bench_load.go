@@ -94,22 +94,17 @@ func (b *benchConn) answer() (int, error) {
 	return status, err
 }
 
-// loadResult is what the buyers of one run saw.
+// loadResult is what the buyers of one run saw; it travels as JSON from a
+// second process.
 type loadResult struct {
-	acked, soldOut, other int64
-	elapsed               time.Duration
-	latencies             []time.Duration // of acknowledged orders
-	firstErr              error
+	Acked, SoldOut, Other int64
+	Elapsed               time.Duration
+	// P50 and P99 are the latencies of acknowledged orders.
+	P50, P99 time.Duration
+	FirstErr string `json:",omitempty"`
 }
 
-func (r *loadResult) rate() float64 { return float64(r.acked) / r.elapsed.Seconds() }
-
-func (r *loadResult) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
-}
+func (r *loadResult) rate() float64 { return float64(r.Acked) / r.Elapsed.Seconds() }
 
 // loadPlan is one run: buyers at once, each on its own connection with its
 // own token, ordering one unit at a time under fresh idempotency keys until
@@ -125,6 +120,8 @@ type loadPlan struct {
 func (p loadPlan) run() *loadResult {
 	var (
 		res      loadResult
+		lats     []time.Duration
+		firstErr error
 		mu       sync.Mutex
 		acked    atomic.Int64
 		stop     atomic.Bool
@@ -141,16 +138,16 @@ func (p loadPlan) run() *loadResult {
 			lat := make([]time.Duration, 0, 1024)
 			defer func() {
 				mu.Lock()
-				res.soldOut += soldOut
-				res.other += other
-				res.latencies = append(res.latencies, lat...)
+				res.SoldOut += soldOut
+				res.Other += other
+				lats = append(lats, lat...)
 				mu.Unlock()
 			}()
 			c, err := dialBench(p.addr)
 			if err != nil {
 				stop.Store(true)
 				mu.Lock()
-				res.firstErr = firstOf(res.firstErr, err)
+				firstErr = firstOf(firstErr, err)
 				mu.Unlock()
 				return
 			}
@@ -166,7 +163,7 @@ func (p loadPlan) run() *loadResult {
 					other++
 					stop.Store(true)
 					mu.Lock()
-					res.firstErr = firstOf(res.firstErr, err)
+					firstErr = firstOf(firstErr, err)
 					mu.Unlock()
 					return
 				case status == 201:
@@ -180,7 +177,7 @@ func (p loadPlan) run() *loadResult {
 				default:
 					other++
 					mu.Lock()
-					res.firstErr = firstOf(res.firstErr, fmt.Errorf("status %d: %.200s", status, c.body))
+					firstErr = firstOf(firstErr, fmt.Errorf("status %d: %.200s", status, c.body))
 					mu.Unlock()
 				}
 				if time.Now().After(deadline) {
@@ -193,9 +190,13 @@ func (p loadPlan) run() *loadResult {
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.acked = acked.Load()
-	slices.Sort(res.latencies)
+	res.Elapsed = time.Since(start)
+	res.Acked = acked.Load()
+	slices.Sort(lats)
+	res.P50, res.P99 = percentile(lats, 0.50), percentile(lats, 0.99)
+	if firstErr != nil {
+		res.FirstErr = firstErr.Error()
+	}
 	return &res
 }
 

@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"sync"
@@ -164,14 +162,17 @@ func benchViewers(ctx context.Context, env *Env, o liveBenchOptions, plan loadPl
 	out := env.Stdout
 	start := time.Now()
 	var finish func() (watchResult, error)
-	if err := raiseFileLimit(2*o.viewers + 2*o.buyers + 256); err == nil {
+	if o.inProcess {
+		if err := raiseFileLimit(2*o.viewers + 2*o.buyers + 256); err != nil {
+			return err
+		}
 		w := watchRoom(plan.addr, plan.room, o.viewers, env.Stderr)
 		finish = func() (watchResult, error) {
 			frames, lags := w.stop()
 			return watchResult{Failed: w.failed, Frames: frames, P50: percentile(lags, 0.5), P99: percentile(lags, 0.99), Max: percentile(lags, 1)}, nil
 		}
 	} else {
-		fmt.Fprintf(out, "the viewers run in a second process (%v)\n", err)
+		var err error
 		if finish, err = watchInChild(ctx, env, plan, o.viewers); err != nil {
 			return err
 		}
@@ -181,15 +182,18 @@ func benchViewers(ctx context.Context, env *Env, o liveBenchOptions, plan loadPl
 	sales := plan
 	sales.tokens = plan.tokens[:min(4, len(plan.tokens))]
 	sales.pace = 5 * time.Millisecond
-	res := sales.run()
+	res, err := runPlan(ctx, env, sales, o.inProcess)
+	if err != nil {
+		return err
+	}
 	time.Sleep(500 * time.Millisecond) // the last updates
 	r, err := finish()
 	if err != nil {
 		return err
 	}
-	secs := res.elapsed.Seconds() + 0.5
+	secs := res.Elapsed.Seconds() + 0.5
 	fmt.Fprintf(out, "sales while they watched: %s orders in %s (%s buyers, a pause of %s between orders)\n",
-		thousands(res.acked), duration(res.elapsed), thousands(int64(len(sales.tokens))), sales.pace)
+		thousands(res.Acked), duration(res.Elapsed), thousands(int64(len(sales.tokens))), sales.pace)
 	fmt.Fprintf(out, "viewers failed: %s; updates delivered: %s (%.2f a second to each viewer)\n",
 		thousands(r.Failed), thousands(r.Frames), float64(r.Frames)/secs/float64(max(1, int64(o.viewers)-r.Failed)))
 	fmt.Fprintf(out, "delivery lag (read by the viewer less sent by the server, ms resolution): p50 %s, p99 %s, max %s\n",
@@ -201,38 +205,18 @@ func benchViewers(ctx context.Context, env *Env, o liveBenchOptions, plan loadPl
 // "ready" once they have their snapshots, and writes its result as JSON
 // when its standard input closes.
 func watchInChild(ctx context.Context, env *Env, plan loadPlan, n int) (func() (watchResult, error), error) {
-	exe, err := os.Executable()
+	c, err := startBenchChild(ctx, env, "livesale-viewers", "--addr", plan.addr, "--room", plan.room, "--viewers", strconv.Itoa(n))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "bench", "livesale-viewers", "--addr", plan.addr, "--room", plan.room, "--viewers", strconv.Itoa(n))
-	cmd.Stderr = env.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() || lines.Text() != "ready" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, fmt.Errorf("the viewers' process did not start: %q", lines.Text())
+	if !c.lines.Scan() || c.lines.Text() != "ready" {
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+		return nil, fmt.Errorf("the viewers' process did not start: %q", c.lines.Text())
 	}
 	return func() (watchResult, error) {
-		stdin.Close()
 		var r watchResult
-		if !lines.Scan() {
-			cmd.Wait()
-			return r, fmt.Errorf("the viewers' process gave no result")
-		}
-		err := json.Unmarshal(lines.Bytes(), &r)
-		return r, errors.Join(err, cmd.Wait())
+		return r, c.result(&r)
 	}, nil
 }
 

@@ -11,6 +11,9 @@ import (
 	"github.com/tide-project/tide/internal/user"
 )
 
+// The live hub is what the market tells of sales, stock, comments and rooms.
+var _ market.Events = (*live.Hub)(nil)
+
 // openMarket builds the order engine over the database, the market service
 // and the live hub, and starts the engine and the hub: the database is
 // migrated by now, and the server does not serve yet.
@@ -69,7 +72,7 @@ func (m *Main) loadRoom(ctx context.Context, id string) (live.Snapshot, error) {
 	if err != nil {
 		return live.Snapshot{}, err
 	}
-	snap := live.Snapshot{Status: string(r.Status), Products: make([]live.ProductState, len(r.Products))}
+	snap := live.Snapshot{Status: string(r.Status), Likes: r.Likes, Products: make([]live.ProductState, len(r.Products))}
 	for i, pid := range r.Products {
 		p, err := m.DB.FindProduct(ctx, pid)
 		if err != nil {

@@ -270,3 +270,18 @@ func BenchmarkSold(b *testing.B) {
 		}
 	})
 }
+
+func TestHeartbeat(t *testing.T) {
+	h := startHub(t, nil)
+	h.Heartbeat = 40 * time.Millisecond // read by the room's ticker, which starts with the first viewer
+	s := subscribe(t, h, "r1")
+	next(t, s)
+	select {
+	case b := <-s.C:
+		if string(b) != ": heartbeat\n\n" {
+			t.Errorf("quiet room sent %q, want a heartbeat comment", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no heartbeat from a quiet room")
+	}
+}

@@ -43,8 +43,9 @@ type orderBody struct {
 var bodyBufs = sync.Pool{New: func() any { b := make([]byte, MaxOrderBody+1); return &b }}
 
 // readSmallBody reads a body of at most limit bytes into a pooled buffer and
-// decodes it into v. The buffer goes back to the pool once v holds copies.
-func readSmallBody(r *http.Request, limit int, v any) error {
+// decodes it into v, through parse first when one is given. The buffer goes
+// back to the pool once v holds copies.
+func readSmallBody[T any](r *http.Request, limit int, v *T, parse func([]byte, *T) bool) error {
 	bp := bodyBufs.Get().(*[]byte)
 	defer bodyBufs.Put(bp)
 	buf := (*bp)[:limit+1]
@@ -56,6 +57,9 @@ func readSmallBody(r *http.Request, limit int, v any) error {
 		return tide.Invalid("", "read the body: %v", err)
 	case n == 0:
 		return tide.Invalid("", "a JSON body is required")
+	}
+	if parse != nil && parse(buf[:n], v) {
+		return nil
 	}
 	if err := json.Unmarshal(buf[:n], v); err != nil {
 		return decodeError(err)
@@ -78,7 +82,7 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in orderBody
-	if err := readSmallBody(r, MaxOrderBody, &in); err != nil {
+	if err := readSmallBody(r, MaxOrderBody, &in, parseOrderBody); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -98,15 +102,13 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
+	*bp = appendOrderJSON((*bp)[:0], o)
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusCreated)
-	w.Write(b)
+	w.Write(*bp)
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
@@ -162,7 +164,7 @@ func (s *Server) apiLike(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Count int64 `json:"count"`
 	}
-	if err := readSmallBody(r, MaxOrderBody, &in); err != nil {
+	if err := readSmallBody(r, MaxOrderBody, &in, nil); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -141,13 +141,23 @@ func (s *Server) recoverPanics(h http.Handler) http.Handler {
 	})
 }
 
+// The security headers' values are shared by every response: a slice of one
+// value is only ever replaced, never written in place (Header.Add appends a
+// copy), so sharing them spares the order route four allocations.
+var (
+	nosniff     = []string{"nosniff"}
+	frameDeny   = []string{"DENY"}
+	sameOrigin  = []string{"same-origin"}
+	contentRule = []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"}
+)
+
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		hd["X-Content-Type-Options"] = nosniff
+		hd["X-Frame-Options"] = frameDeny
+		hd["Referrer-Policy"] = sameOrigin
+		hd["Content-Security-Policy"] = contentRule
 		h.ServeHTTP(w, r)
 	})
 }
