@@ -42,6 +42,9 @@ func prepareLiveSale(ctx context.Context, db *sqlstore.DB, buyers int, stock, li
 	if err := svc.CreateSeller(ctx, seller); err != nil {
 		return nil, fmt.Errorf("create seller: %w", err)
 	}
+	if _, err := svc.ApproveSeller(ctx, seller.ID); err != nil {
+		return nil, fmt.Errorf("approve seller: %w", err)
+	}
 	p := &market.Product{SellerID: seller.ID, Name: "Sour soup base", Unit: "jar", Price: 2800, Currency: "CNY",
 		Stock: stock, BuyerLimit: limit, Origin: "522601100201", OnSale: true}
 	if err := svc.CreateProduct(ctx, p); err != nil {
