@@ -69,6 +69,16 @@ func TestSellerPages(t *testing.T) {
 	}
 	wantRedirect(t, "approve", county.form(t, "/sellers/"+sl.ID+"/approve", url.Values{}), "/sellers")
 
+	coop := url.Values{"name": {"Hill co-op"}, "kind": {"cooperative"}, "region": {"520101001"}, "account": {"seller1"},
+		"members": {site.household + " 60\r\nH-NOT-THERE"}}
+	wantPage(t, "a cooperative with a bad member line", county.form(t, "/sellers", coop), http.StatusBadRequest, "line 2")
+	coop.Set("members", site.household+" 100")
+	coop.Set("account", "county2")
+	wantPage(t, "a cooperative run by an account of another county", county.form(t, "/sellers", coop), http.StatusBadRequest, "no account county2")
+	coop.Set("account", "seller1")
+	wantRedirect(t, "register a cooperative", county.form(t, "/sellers", coop), "/sellers")
+	wantPage(t, "the console lists both sellers", seller.do(t, "GET", "/seller", nil, ""), http.StatusOK, "Hill co-op", "Li family")
+
 	bad := url.Values{}
 	for k, v := range product {
 		bad[k] = v

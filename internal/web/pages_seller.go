@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/tide"
+	"github.com/tide-project/tide/internal/user"
 )
 
 func (s *Server) routeSellerPages() {
@@ -20,6 +22,7 @@ func (s *Server) routeSellerPages() {
 	s.page("POST /seller/rooms/{id}/status", s.roomStatusSubmit)
 	s.page("POST /seller/orders/{id}/{action}", s.sellerOrderSubmit)
 	s.page("GET /sellers", s.sellersPage)
+	s.page("POST /sellers", s.sellerSubmit)
 	s.page("POST /sellers/{id}/approve", s.approveSubmit)
 }
 
@@ -318,11 +321,51 @@ func (s *Server) sellerOrderSubmit(w http.ResponseWriter, r *http.Request) {
 
 type sellersData struct {
 	Rows []*market.Seller
+	Form sellerForm
+}
+
+// sellerForm is what an official typed to register a seller: members one a
+// line as "REF SHARE", shares in percent.
+type sellerForm struct {
+	Name, Kind, Region, Household, Members, Account string
+}
+
+// seller reads the form into a seller, naming the line of a bad member.
+func (f sellerForm) seller(ctx context.Context, users *user.Service) (*market.Seller, error) {
+	sl := &market.Seller{Name: f.Name, Kind: market.SellerKind(f.Kind), Region: f.Region, Household: strings.TrimSpace(f.Household)}
+	for i, line := range strings.Split(f.Members, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if len(fields) != 2 {
+			return nil, tide.Invalid("members", "line %d: want a household reference and its share in percent", i+1)
+		}
+		pct, ok := parseAmount(strings.TrimSuffix(fields[1], "%"), 2)
+		if !ok || pct <= 0 {
+			return nil, tide.Invalid("members", "line %d: share %q is not a percentage", i+1, fields[1])
+		}
+		sl.Members = append(sl.Members, market.Member{Household: fields[0], Share: pct})
+	}
+	if name := strings.TrimSpace(f.Account); name != "" {
+		u, err := users.FindInArea(ctx, name)
+		if tide.ErrorCode(err) == tide.ENOTFOUND {
+			return nil, tide.Invalid("account", "no account %s in your area", name)
+		} else if err != nil {
+			return nil, err
+		}
+		sl.UserID = u.ID
+	}
+	return sl, nil
 }
 
 // sellersPage lists the sellers in the officer's area, pending ones first,
 // for the county's approval.
 func (s *Server) sellersPage(w http.ResponseWriter, r *http.Request) {
+	s.showSellers(w, r, http.StatusOK, sellerForm{}, nil)
+}
+
+func (s *Server) showSellers(w http.ResponseWriter, r *http.Request, status int, f sellerForm, formErr error) {
 	a := s.signedIn(w, r)
 	if a == nil {
 		return
@@ -336,7 +379,36 @@ func (s *Server) sellersPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "sellers", s.newView(r, "sellers.title", sellersData{Rows: rows}))
+	if f.Region == "" {
+		f.Region = a.Scope
+	}
+	v := s.newView(r, "sellers.title", sellersData{Rows: rows, Form: f})
+	if formErr != nil {
+		v.Error = s.fieldMessage(v, formErr)
+	}
+	s.render(w, r, status, "sellers", v)
+}
+
+// sellerSubmit registers a seller; it waits for approval like any other.
+func (s *Server) sellerSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	f := sellerForm{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Region: strings.TrimSpace(r.PostFormValue("region")),
+		Household: r.PostFormValue("household"), Members: r.PostFormValue("members"), Account: r.PostFormValue("account")}
+	sl, err := f.seller(r.Context(), s.Users)
+	if err == nil {
+		err = s.Market.CreateSeller(r.Context(), sl)
+	}
+	if err != nil {
+		if tide.ErrorCode(err) != tide.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		s.showSellers(w, r, http.StatusBadRequest, f, err)
+		return
+	}
+	http.Redirect(w, r, "/sellers", http.StatusSeeOther)
 }
 
 func (s *Server) approveSubmit(w http.ResponseWriter, r *http.Request) {
