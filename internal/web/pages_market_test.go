@@ -230,3 +230,29 @@ func (s *marketSite) liveRoom(tb testing.TB) (string, string) {
 	s.call(tb, "seller1", "POST", "/api/v1/rooms/"+room.ID+"/status", map[string]string{"status": "live"}, http.StatusOK, &room)
 	return room.ID, p.ID
 }
+
+// TestOrderOfAnotherRoomsProduct refuses an order naming a product that is on
+// sale, but in another room, and writes nothing.
+func TestOrderOfAnotherRoomsProduct(t *testing.T) {
+	site := newMarketSite(t)
+	room, product := site.liveRoom(t)
+	var p market.Product
+	site.call(t, "seller1", "GET", "/api/v1/products/"+product, nil, http.StatusOK, &p)
+	other := web.ProductInput{Seller: p.SellerID, Name: "Smoked pork", Unit: "kg", Price: 9800, Currency: "CNY", Stock: 20,
+		Origin: "520101001001", OnSale: true}
+	var q market.Product
+	site.call(t, "seller1", "POST", "/api/v1/products", other, http.StatusCreated, &q)
+	var second market.Room
+	site.call(t, "seller1", "POST", "/api/v1/rooms", web.RoomInput{Seller: p.SellerID, Title: "Pork live", Products: []string{q.ID}}, http.StatusCreated, &second)
+	site.call(t, "seller1", "POST", "/api/v1/rooms/"+second.ID+"/status", map[string]string{"status": "live"}, http.StatusOK, &second)
+
+	rec := site.do(t, "buyer", "POST", "/api/v1/rooms/"+room+"/orders", strings.NewReader(`{"product":"`+q.ID+`","quantity":1}`), "application/json")
+	if code, field := errorOf(t, rec); rec.Code != http.StatusBadRequest || field != "product" {
+		t.Errorf("ordering another room's product: %d %s %s, want 400 on product", rec.Code, code, field)
+	}
+	var mine struct{ Total int }
+	site.call(t, "buyer", "GET", "/api/v1/orders", nil, http.StatusOK, &mine)
+	if mine.Total != 0 {
+		t.Errorf("the refused order left %d orders", mine.Total)
+	}
+}
