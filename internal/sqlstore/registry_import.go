@@ -2,10 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/registry"
@@ -245,59 +243,4 @@ func (db *DB) EachHouseholdIn(ctx context.Context, prefix string, fn func(*regis
 		}
 		lastRegion, lastID = page[len(page)-1].Village, page[len(page)-1].ID
 	}
-}
-
-// findRegisteredChunk is how many values one lookup of FindRegistered binds.
-const findRegisteredChunk = 1000
-
-// FindRegistered is FindDuplicates for the volumes of an import: it returns
-// the members whose ID hash or normalised phone is among the given ones, with
-// their households, through one prepared statement per column over large
-// chunks (the last padded with its own last value), so a million values cost
-// a thousand lookups rather than thousands of statements parsed.
-func (db *DB) FindRegistered(ctx context.Context, idHashes, phones []string) ([]registry.Duplicate, error) {
-	var out []registry.Duplicate
-	for _, q := range []struct {
-		col  string
-		vals []string
-	}{{"id_hash", idHashes}, {"phone_norm", phones}} {
-		if len(q.vals) == 0 {
-			continue
-		}
-		n := min(findRegisteredChunk, len(q.vals))
-		st, err := db.db.PrepareContext(ctx, db.rebind(`SELECT m.`+q.col+`, h.ref, h.region FROM members m
-			JOIN households h ON h.id = m.household_id WHERE m.`+q.col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`))
-		if err != nil {
-			return nil, err
-		}
-		args := make([]any, n)
-		for start := 0; start < len(q.vals); start += n {
-			chunk := q.vals[start:min(start+n, len(q.vals))]
-			for i := range args {
-				args[i] = chunk[min(i, len(chunk)-1)]
-			}
-			if err := scanDuplicates(ctx, st, args, &out); err != nil {
-				st.Close()
-				return nil, err
-			}
-		}
-		st.Close()
-	}
-	return out, nil
-}
-
-func scanDuplicates(ctx context.Context, st *sql.Stmt, args []any, out *[]registry.Duplicate) error {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d registry.Duplicate
-		if err := rows.Scan(&d.Hash, &d.Household, &d.Region); err != nil {
-			return err
-		}
-		*out = append(*out, d)
-	}
-	return rows.Err()
 }
