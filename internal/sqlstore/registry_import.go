@@ -79,6 +79,14 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 		if err := tx.reserveHouseholdIDs(ctx, hs); err != nil {
 			return err
 		}
+		persons := 0
+		for _, h := range hs {
+			persons += len(h.Members)
+		}
+		rebuild, err := tx.deferIndexes(ctx, persons)
+		if err != nil {
+			return err
+		}
 		ins := "INSERT"
 		if db.dialect == SQLite {
 			// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
@@ -118,6 +126,9 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 			return err
 		}
 		if err := mi.flush(ctx); err != nil {
+			return memberConflict(err)
+		}
+		if err := rebuild(ctx); err != nil {
 			return memberConflict(err)
 		}
 		if progress != nil {
