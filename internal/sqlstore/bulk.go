@@ -10,11 +10,13 @@ import (
 // inBulkTx is inTx for bulk writes. On SQLite the connection gets a bigger
 // page cache, which keeps the indexes' random inserts in memory; statement
 // journals in memory; and foreign keys off, since counting them makes SQLite
-// journal every statement. The caller vouches for the references instead:
-// an import's villages were checked by the registry a moment before (regions
-// are never deleted) and its members point at households it has just
-// inserted. All three must be set before the transaction begins, and all
-// three are put back before the connection returns to the pool.
+// journal every statement; and a helper thread for sorting, which builds
+// indexes rebuilt after a large import on both processors. The caller
+// vouches for the references instead: an import's villages were checked by
+// the registry a moment before (regions are never deleted) and its members
+// point at households it has just inserted. All of these must be set before
+// the transaction begins, and all are put back before the connection
+// returns to the pool.
 func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect != SQLite {
 		return db.inTx(ctx, fn)
@@ -26,7 +28,8 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer conn.Close()
-	bulk := []struct{ name, value, was string }{{name: "cache_size", value: "-524288"}, {name: "temp_store", value: "MEMORY"}, {name: "foreign_keys", value: "OFF"}}
+	bulk := []struct{ name, value, was string }{{name: "cache_size", value: "-524288"}, {name: "temp_store", value: "MEMORY"},
+		{name: "foreign_keys", value: "OFF"}, {name: "threads", value: "2"}}
 	for i := range bulk {
 		p := &bulk[i]
 		if err := conn.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&p.was); err != nil {
@@ -58,45 +61,6 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return mapError(stx.Commit())
 }
-
-// rowBatcher gathers rows and writes them in multi-row INSERT statements of
-// up to rows rows through a bulkInsert.
-type rowBatcher struct {
-	before *rowBatcher // flushed before each batch of this one
-	ins    *bulkInsert
-	rows   int
-	args   []any
-}
-
-func newRowBatcher(tx *Tx, head string, cols, rows int) *rowBatcher {
-	return &rowBatcher{ins: newBulkInsert(tx, head, cols, ""), rows: rows, args: make([]any, 0, cols*rows)}
-}
-
-// add queues one row, writing the batch when it is full.
-func (b *rowBatcher) add(ctx context.Context, values ...any) error {
-	b.args = append(b.args, values...)
-	if len(b.args) < b.ins.cols*b.rows {
-		return nil
-	}
-	return b.flush(ctx)
-}
-
-// flush writes the rows still queued.
-func (b *rowBatcher) flush(ctx context.Context) error {
-	if len(b.args) == 0 {
-		return nil
-	}
-	if b.before != nil {
-		if err := b.before.flush(ctx); err != nil {
-			return err
-		}
-	}
-	err := b.ins.exec(ctx, len(b.args)/b.ins.cols, b.args)
-	b.args = b.args[:0]
-	return err
-}
-
-func (b *rowBatcher) close() { b.ins.close() }
 
 // bulkInsert runs one multi-row INSERT many times, keeping the statement for
 // full batches prepared. head ends with VALUES; tail (a RETURNING clause, say)

@@ -87,46 +87,8 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 		if err != nil {
 			return err
 		}
-		ins := "INSERT"
-		if db.dialect == SQLite {
-			// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
-			// needs no statement journal for a multi-row INSERT; a failed
-			// statement rolls the whole transaction back anyway.
-			ins = "INSERT OR FAIL"
-		}
-		hi := newRowBatcher(tx, ins+` INTO households (id, ref, region, status, income_per_person, last_year_income,
-			shock_costs, indicators, cadre_name, cadre_phone, persons, created_at, updated_at) VALUES `, 13, importHouseholdRows)
-		defer hi.close()
-		mi := newRowBatcher(tx, ins+` INTO members (household_id, region, position, name, sex, birth_date,
-			relation, id_sealed, id_hash, phone, phone_norm, disability, health, schooling, medical_insurance) VALUES `, 15, importMemberRows)
-		defer mi.close()
-		mi.before = hi // members refer to their households
-		for n, h := range hs {
-			ind, err := json.Marshal(h.Indicators)
-			if err != nil {
-				return err
-			}
-			if err := hi.add(ctx, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
-				string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
-				return err
-			}
-			for i := range h.Members {
-				m := &h.Members[i]
-				if err := mi.add(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
-					nullable(m.IDHash), m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
-					return memberConflict(err)
-				}
-			}
-			if progress != nil && (n+1)%importHouseholdRows == 0 {
-				progress(n + 1)
-			}
-		}
-		// Households first: members refer to them.
-		if err := hi.flush(ctx); err != nil {
+		if err := tx.insertHouseholds(ctx, hs, progress); err != nil {
 			return err
-		}
-		if err := mi.flush(ctx); err != nil {
-			return memberConflict(err)
 		}
 		if err := rebuild(ctx); err != nil {
 			return memberConflict(err)
@@ -136,6 +98,69 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 		}
 		return tx.appendAudit(ctx, changes...)
 	})
+}
+
+// insertHouseholds writes hs and their members in multi-row statements. One
+// goroutine makes the rows' values while this one runs the statements.
+func (tx *Tx) insertHouseholds(ctx context.Context, hs []*registry.Household, progress func(written int)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pipe := newBatchPipe(ctx)
+	ins := "INSERT"
+	if tx.db.dialect == SQLite {
+		// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
+		// needs no statement journal for a multi-row INSERT; a failed
+		// statement rolls the whole transaction back anyway.
+		ins = "INSERT OR FAIL"
+	}
+	hi := newRowBatcher(tx, pipe, ins+` INTO households (id, ref, region, status, income_per_person, last_year_income,
+		shock_costs, indicators, cadre_name, cadre_phone, persons, created_at, updated_at) VALUES `, 13, importHouseholdRows)
+	defer hi.close()
+	mi := newRowBatcher(tx, pipe, ins+` INTO members (household_id, region, position, name, sex, birth_date,
+		relation, id_sealed, id_hash, phone, phone_norm, disability, health, schooling, medical_insurance) VALUES `, 15, importMemberRows)
+	defer mi.close()
+	mi.before = hi // members refer to their households
+	mi.conflict = memberConflict
+	gathered := make(chan error, 1)
+	go func() {
+		defer close(pipe.full)
+		gathered <- gatherHouseholds(hs, hi, mi)
+	}()
+	err := pipe.write(cancel, func(q queuedBatch) {
+		if progress != nil && q.b == hi {
+			progress(q.done)
+		}
+	})
+	if gerr := <-gathered; err == nil {
+		err = gerr
+	}
+	return err
+}
+
+// gatherHouseholds queues the rows of hs and their members.
+func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
+	for n, h := range hs {
+		ind, err := json.Marshal(h.Indicators)
+		if err != nil {
+			return err
+		}
+		if err := hi.add(n+1, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
+			string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
+			return err
+		}
+		for i := range h.Members {
+			m := &h.Members[i]
+			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+				nullable(m.IDHash), m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
+				return err
+			}
+		}
+	}
+	// Households first: members refer to them.
+	if err := hi.flush(len(hs)); err != nil {
+		return err
+	}
+	return mi.flush(len(hs))
 }
 
 // reserveHouseholdIDs gives each household its ID before any is inserted, so
