@@ -19,9 +19,9 @@ func bulkHouseholds(n int, tag string) []*registry.Household {
 	for i := range hs {
 		hs[i] = &registry.Household{Ref: fmt.Sprintf("%s%06d", tag, i), Village: regVillages[i%len(regVillages)], Status: registry.Identified,
 			Indicators: map[string]float64{}, CreatedAt: now, UpdatedAt: now, Members: []registry.Member{
-				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: "s", IDHash: fmt.Sprintf("%s%06da", tag, i),
+				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: "s", IDHash: testHash(fmt.Sprintf("%s%06da", tag, i)),
 					Phone: "p", PhoneNorm: fmt.Sprintf("+86%s%06d", tag, i)},
-				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: "s", IDHash: fmt.Sprintf("%s%06db", tag, i)},
+				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: "s", IDHash: testHash(fmt.Sprintf("%s%06db", tag, i))},
 			}}
 	}
 	return hs
@@ -39,14 +39,14 @@ func TestBulkImportIndexes(t *testing.T) {
 			t.Fatalf("first import: %v", err)
 		}
 		wantIndexes(t, db)
-		dups, err := db.FindDuplicates(ctx, []string{"a000123b"}, []string{"+86a004321"})
+		dups, err := db.FindDuplicates(ctx, []string{testHash("a000123b")}, []string{"+86a004321"})
 		if err != nil || len(dups) != 2 || dups[0].Household != "a000123" || dups[1].Household != "a004321" {
 			t.Fatalf("find after import: %+v, %v; want a000123 then a004321", dups, err)
 		}
 		// A second import as large as the table, one of whose hashes is
 		// registered already.
 		second := bulkHouseholds(12000, "b")
-		second[7000].Members[1].IDHash = "a000042b"
+		second[7000].Members[1].IDHash = testHash("a000042b")
 		err = db.ImportHouseholds(ctx, second, nil, nil)
 		if tide.ErrorCode(err) != tide.ECONFLICT || tide.ErrorField(err) != "members.id_number" {
 			t.Fatalf("import with a registered hash: got %v, want a conflict on members.id_number", err)

@@ -150,8 +150,12 @@ func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
 		}
 		for i := range h.Members {
 			m := &h.Members[i]
+			hash, err := idHashKey.arg(m.IDHash)
+			if err != nil {
+				return err
+			}
 			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
-				nullable(m.IDHash), m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
+				hash, m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
 				return err
 			}
 		}

@@ -25,16 +25,16 @@ func (db *DB) FindRegistered(ctx context.Context, idHashes, phones []string) ([]
 	}
 	var out []registry.Duplicate
 	for _, q := range []struct {
-		col  string
+		key  memberKey
 		vals []string
-	}{{"id_hash", idHashes}, {"phone_norm", phones}} {
+	}{{idHashKey, idHashes}, {phoneKey, phones}} {
 		var err error
 		switch {
 		case len(q.vals) == 0:
 		case members <= len(q.vals):
-			err = db.matchRegistered(ctx, q.col, q.vals, &out)
+			err = db.matchRegistered(ctx, q.key, q.vals, &out)
 		default:
-			err = db.lookUpRegistered(ctx, q.col, q.vals, &out)
+			err = db.lookUpRegistered(ctx, q.key, q.vals, &out)
 		}
 		if err != nil {
 			return nil, err
@@ -43,22 +43,23 @@ func (db *DB) FindRegistered(ctx context.Context, idHashes, phones []string) ([]
 	return out, nil
 }
 
-// matchRegistered reads every value of col and keeps those among vals, then
-// names the households of the few that match.
-func (db *DB) matchRegistered(ctx context.Context, col string, vals []string, out *[]registry.Duplicate) error {
+// matchRegistered reads every value of key's column and keeps those among
+// vals, then names the households of the few that match.
+func (db *DB) matchRegistered(ctx context.Context, key memberKey, vals []string, out *[]registry.Duplicate) error {
 	registered := map[string][]int64{}
-	rows, err := db.query(ctx, `SELECT `+col+`, household_id FROM members WHERE `+col+` IS NOT NULL`)
+	rows, err := db.query(ctx, `SELECT `+key.col+`, household_id FROM members WHERE `+key.col+` IS NOT NULL`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var v string
+		var v sql.RawBytes
 		var hid int64
 		if err := rows.Scan(&v, &hid); err != nil {
 			rows.Close()
 			return err
 		}
-		registered[v] = append(registered[v], hid)
+		t := key.text(v)
+		registered[t] = append(registered[t], hid)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(registered) == 0 {
@@ -110,11 +111,11 @@ func (db *DB) matchRegistered(ctx context.Context, col string, vals []string, ou
 	return nil
 }
 
-// lookUpRegistered finds vals in col through the column's index.
-func (db *DB) lookUpRegistered(ctx context.Context, col string, vals []string, out *[]registry.Duplicate) error {
+// lookUpRegistered finds vals in key's column through its index.
+func (db *DB) lookUpRegistered(ctx context.Context, key memberKey, vals []string, out *[]registry.Duplicate) error {
 	n := min(findRegisteredChunk, len(vals))
-	st, err := db.db.PrepareContext(ctx, db.rebind(`SELECT m.`+col+`, h.ref, h.region FROM members m
-		JOIN households h ON h.id = m.household_id WHERE m.`+col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`))
+	st, err := db.db.PrepareContext(ctx, db.rebind(`SELECT m.`+key.col+`, h.ref, h.region FROM members m
+		JOIN households h ON h.id = m.household_id WHERE m.`+key.col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`))
 	if err != nil {
 		return err
 	}
@@ -123,26 +124,32 @@ func (db *DB) lookUpRegistered(ctx context.Context, col string, vals []string, o
 	for start := 0; start < len(vals); start += n {
 		chunk := vals[start:min(start+n, len(vals))]
 		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)]
+			if args[i], err = key.arg(chunk[min(i, len(chunk)-1)]); err != nil {
+				return err
+			}
 		}
-		if err := scanDuplicates(ctx, st, args, out); err != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		err = scanDuplicates(rows, key, out)
+		rows.Close()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func scanDuplicates(ctx context.Context, st *sql.Stmt, args []any, out *[]registry.Duplicate) error {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+// scanDuplicates reads rows of a key's value, a household's ref and region.
+func scanDuplicates(rows *sql.Rows, key memberKey, out *[]registry.Duplicate) error {
 	for rows.Next() {
 		var d registry.Duplicate
-		if err := rows.Scan(&d.Hash, &d.Household, &d.Region); err != nil {
+		var v sql.RawBytes
+		if err := rows.Scan(&v, &d.Household, &d.Region); err != nil {
 			return err
 		}
+		d.Hash = key.text(v)
 		*out = append(*out, d)
 	}
 	return rows.Err()

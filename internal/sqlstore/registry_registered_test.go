@@ -36,10 +36,10 @@ func TestFindRegistered(t *testing.T) {
 		}{{"LookUp", 0}, {"Match", 10}} { // 7 members
 
 			t.Run(tc.name, func(t *testing.T) {
-				ids := []string{hs[0].Members[1].IDHash, "unknown", hs[2].Members[0].IDHash}
+				ids := []string{hs[0].Members[1].IDHash, testHash("unknown"), hs[2].Members[0].IDHash}
 				phones := []string{"+8613900000009", "+8613900000001"}
 				for i := range tc.extra {
-					ids = append(ids, fmt.Sprintf("absent%d", i))
+					ids = append(ids, testHash(fmt.Sprintf("absent%d", i)))
 					phones = append(phones, fmt.Sprintf("+86139100000%02d", i))
 				}
 				dups, err := db.FindRegistered(context.Background(), ids, phones)
