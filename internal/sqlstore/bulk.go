@@ -62,19 +62,23 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return mapError(stx.Commit())
 }
 
-// bulkInsert runs one multi-row INSERT many times, keeping the statement for
-// full batches prepared. head ends with VALUES; tail (a RETURNING clause, say)
-// follows the rows.
+// bulkInsert runs one multi-row INSERT many times, keeping the statements
+// it prepared, one per number of rows, up to keptStatements of them: an
+// import's household batches end where a batch of members does, so they
+// come in a few dozen sizes. head ends with VALUES; tail (a RETURNING
+// clause, say) follows the rows.
 type bulkInsert struct {
 	tx         *Tx
 	head, tail string
 	cols       int
-	full       *sql.Stmt
-	fullRows   int
+	kept       map[int]*sql.Stmt
 }
 
+// keptStatements bounds the statements one bulkInsert keeps prepared.
+const keptStatements = 64
+
 func newBulkInsert(tx *Tx, head string, cols int, tail string) *bulkInsert {
-	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail}
+	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail, kept: map[int]*sql.Stmt{}}
 }
 
 func (b *bulkInsert) sql(rows int) string {
@@ -82,21 +86,18 @@ func (b *bulkInsert) sql(rows int) string {
 	return b.tx.db.rebind(b.head + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + b.tail)
 }
 
-// stmt returns a prepared statement for rows rows: the kept one for the
-// largest batch seen, a fresh one otherwise (closed by the caller via done).
+// stmt returns a prepared statement for rows rows: a kept one, or a fresh
+// one that the caller closes via done when no more can be kept.
 func (b *bulkInsert) stmt(ctx context.Context, rows int) (st *sql.Stmt, done func(), err error) {
-	if b.full != nil && rows == b.fullRows {
-		return b.full, func() {}, nil
+	if st := b.kept[rows]; st != nil {
+		return st, func() {}, nil
 	}
 	st, err = b.tx.PrepareContext(ctx, b.sql(rows))
 	if err != nil {
 		return nil, nil, err
 	}
-	if rows > b.fullRows {
-		if b.full != nil {
-			b.full.Close()
-		}
-		b.full, b.fullRows = st, rows
+	if len(b.kept) < keptStatements {
+		b.kept[rows] = st
 		return st, func() {}, nil
 	}
 	return st, func() { st.Close() }, nil
@@ -134,7 +135,7 @@ func (b *bulkInsert) returning(ctx context.Context, rows int, args []any, scan f
 }
 
 func (b *bulkInsert) close() {
-	if b.full != nil {
-		b.full.Close()
+	for _, st := range b.kept {
+		st.Close()
 	}
 }
