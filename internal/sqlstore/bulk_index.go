@@ -5,13 +5,15 @@ import (
 	"fmt"
 )
 
-// deferredIndexes are the members indexes a large import into SQLite builds
-// once, after its rows, rather than row by row. Their keys (keyed hashes,
-// phones) come in no order, so inserting a million of them one at a time
-// walks the whole B-tree for each; building the index sorts them once.
-var deferredIndexes = []string{"members_id_hash", "members_phone"}
+// deferredIndexes are the indexes of households and members that a large
+// import into SQLite builds once, after its rows, rather than row by row.
+// Keyed hashes and phones come in no order, and households land in every
+// village's and status's stretch of their indexes at once, so inserting a
+// million keys one at a time splits pages all over each B-tree; building an
+// index sorts its keys once and fills its pages in order.
+var deferredIndexes = []string{"members_id_hash", "members_phone", "members_household", "households_region", "households_status"}
 
-// minDeferredRows is the fewest members an import must add for its indexes
+// minDeferredRows is the fewest members an import must add for the indexes
 // to be rebuilt rather than kept up row by row.
 const minDeferredRows = 10_000
 

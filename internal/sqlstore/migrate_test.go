@@ -53,7 +53,7 @@ func TestMigrateIDHashesToBytes(t *testing.T) {
 			}
 			q := `SELECT sql FROM sqlite_master WHERE name = 'members_phone'`
 			if d == sqlstore.Postgres {
-				q = `SELECT indexdef FROM pg_indexes WHERE indexname = 'members_phone'`
+				q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'members_phone'`
 			}
 			var def string
 			if err := db.SQL().QueryRow(q).Scan(&def); err != nil || !strings.Contains(strings.ToUpper(def), "WHERE") {
