@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"strconv"
 	"strings"
 )
+
+// minBulkCacheKiB is the least page cache of a bulk write: 512 MiB.
+const minBulkCacheKiB = 512 << 10
 
 // inBulkTx is inTx for bulk writes. On SQLite the connection gets a bigger
 // page cache, which keeps the indexes' random inserts in memory; statement
@@ -17,7 +21,11 @@ import (
 // point at households it has just inserted. All of these must be set before
 // the transaction begins, and all are put back before the connection
 // returns to the pool.
-func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+//
+// The page cache holds at least cacheBytes, so an import sized to its rows
+// keeps the tables and the indexes it rebuilds in memory until it commits,
+// rather than spilling pages and reading them back to build each index.
+func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) error) error {
 	if db.dialect != SQLite {
 		return db.inTx(ctx, fn)
 	}
@@ -28,7 +36,8 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer conn.Close()
-	bulk := []struct{ name, value, was string }{{name: "cache_size", value: "-524288"}, {name: "temp_store", value: "MEMORY"},
+	cacheKiB := max(cacheBytes>>10, minBulkCacheKiB)
+	bulk := []struct{ name, value, was string }{{name: "cache_size", value: strconv.FormatInt(-cacheKiB, 10)}, {name: "temp_store", value: "MEMORY"},
 		{name: "foreign_keys", value: "OFF"}, {name: "threads", value: "2"}}
 	for i := range bulk {
 		p := &bulk[i]

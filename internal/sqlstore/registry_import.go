@@ -20,6 +20,11 @@ const (
 	importMemberRows    = 800
 )
 
+// importBytesPerMember is about what one member of an import takes in the
+// database, its share of its household included, indexes and all: the page
+// cache of an import is sized by it.
+const importBytesPerMember = 512
+
 // VillageCodes returns the codes of the villages under prefix in code order,
 // at most limit of them (0: all), so an import checks its villages without a
 // query per row.
@@ -75,13 +80,13 @@ func prefixEnd(p string) string {
 // which is what makes a million households a matter of seconds. progress,
 // when not nil, is told how many households are written as it goes.
 func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, changes []audit.Change, progress func(written int)) error {
-	return db.inBulkTx(ctx, func(tx *Tx) error {
+	persons := 0
+	for _, h := range hs {
+		persons += len(h.Members)
+	}
+	return db.inBulkTx(ctx, int64(persons)*importBytesPerMember, func(tx *Tx) error {
 		if err := tx.reserveHouseholdIDs(ctx, hs); err != nil {
 			return err
-		}
-		persons := 0
-		for _, h := range hs {
-			persons += len(h.Members)
 		}
 		rebuild, err := tx.deferIndexes(ctx, persons)
 		if err != nil {
