@@ -135,8 +135,9 @@ func (m memberAt) line() int { return m.p.lines[m.i] }
 // checkImportDuplicates reports an ID number or phone that appears in two
 // households of the file, and one that is already registered.
 func (s *Service) checkImportDuplicates(ctx context.Context, a *tide.Actor, ts TransferStore, f *householdFile) error {
-	ids := map[string]memberAt{}
-	phones := map[string]memberAt{}
+	// Sized up front: growing maps of millions of keys copies them again and again.
+	ids := make(map[string]memberAt, f.rowCount)
+	phones := make(map[string]memberAt, f.rowCount/2)
 	for _, p := range f.households {
 		for i := range p.h.Members {
 			m := &p.h.Members[i]
