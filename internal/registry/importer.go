@@ -141,7 +141,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 	}
 	stage(StageRead)
 	sum := sha256.New()
-	f, err := readHouseholdFile(ctx, io.TeeReader(r, sum), format, opts.Progress)
+	f, err := readHouseholdFile(ctx, io.TeeReader(r, sum), format, opts.Progress, s.checkMember(s.Now().UTC()))
 	if err != nil {
 		return rep, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 			rep.Persons += len(p.h.Members)
 		}
 		// What the checks needed is not needed to write.
-		p.vals, p.valLines, p.lines, p.errs = nil, nil, nil, nil
+		p.vals, p.valLines, p.lines, p.errs, p.checks = nil, nil, nil, nil, nil
 	}
 	switch {
 	case len(rep.Rows) > 0 && !opts.GoodRowsOnly:
@@ -221,6 +221,9 @@ type pendingHousehold struct {
 	first int // the line of the household's first row
 	h     Household
 	lines []int // the line of each member's row
+	// checks holds each member's row, checked while the file was read; the
+	// household's Members are made from them.
+	checks []*memberCheck
 	// cols names the file's household columns; vals and valLines hold each
 	// one's value and the line that gave it, so later rows are checked.
 	cols     []string

@@ -28,13 +28,16 @@ func (s *Service) checkImport(ctx context.Context, a *tide.Actor, ts TransferSto
 	return s.checkImportDuplicates(ctx, a, ts, f)
 }
 
-// checkHousehold validates p's household and seals its ID numbers.
+// checkHousehold checks p's household, whose members were checked (and
+// their ID numbers sealed) as the file was read.
 func (s *Service) checkHousehold(a *tide.Actor, p *pendingHousehold, villages map[string]struct{}, now time.Time) {
 	h := &p.h
+	h.Members = make([]Member, len(p.checks))
 	heads := 0
-	for i := range h.Members {
+	for i, c := range p.checks {
+		h.Members[i] = c.m
 		m := &h.Members[i]
-		if err := m.validate("", now); err != nil {
+		if err := c.err; err != nil {
 			msg := tide.ErrorMessage(err)
 			if field := tide.ErrorField(err); field == "id_number" && strings.ContainsAny(m.IDNumber, "E+.") {
 				msg = "the ID number was stored as a number and lost digits; format the column as text"
@@ -47,11 +50,6 @@ func (s *Service) checkHousehold(a *tide.Actor, p *pendingHousehold, villages ma
 				p.fail(p.lines[i], "relation", "a second head; a household has exactly one head")
 			}
 		}
-		if m.IDNumber != "" {
-			m.IDHash = s.sealer.Hash(m.IDNumber)
-			m.IDSealed = s.sealer.Seal(m.IDNumber)
-		}
-		m.PhoneNorm = NormalizePhone(m.Phone)
 	}
 	if len(h.Members) > MaxMembers {
 		p.fail(p.lines[MaxMembers], "household", "at most %d members in a household", MaxMembers)
@@ -137,8 +135,9 @@ func (m memberAt) line() int { return m.p.lines[m.i] }
 // checkImportDuplicates reports an ID number or phone that appears in two
 // households of the file, and one that is already registered.
 func (s *Service) checkImportDuplicates(ctx context.Context, a *tide.Actor, ts TransferStore, f *householdFile) error {
-	ids := map[string]memberAt{}
-	phones := map[string]memberAt{}
+	// Sized up front: growing maps of millions of keys copies them again and again.
+	ids := make(map[string]memberAt, f.rowCount)
+	phones := make(map[string]memberAt, f.rowCount/2)
 	for _, p := range f.households {
 		for i := range p.h.Members {
 			m := &p.h.Members[i]

@@ -98,7 +98,8 @@ func (l *fileLayout) get(rec []string, column string) string {
 
 // readHouseholdFile reads a whole file into households, recording the rows it
 // cannot make sense of. Rules that need the registry are checked later.
-func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (*householdFile, error) {
+// Each member row is handed to check as it is read.
+func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress func(done, total int), check func(*Member) error) (*householdFile, error) {
 	var rows rowReader
 	if format == FormatXLSX {
 		x, err := newXLSXRows(r)
@@ -129,6 +130,8 @@ func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress
 	}
 	f := &householdFile{}
 	byKey := map[string]*pendingHousehold{}
+	checks := newMemberChecks(check)
+	defer checks.wait()
 	for {
 		line, rec, err := rows.next()
 		if err == io.EOF {
@@ -152,8 +155,9 @@ func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress
 				progress(f.rowCount, 0)
 			}
 		}
-		layout.addRow(f, byKey, line, rec, format == FormatXLSX)
+		layout.addRow(f, byKey, checks, line, rec, format == FormatXLSX)
 	}
+	checks.wait()
 	if progress != nil {
 		progress(f.rowCount, 0)
 	}
@@ -170,7 +174,7 @@ func blankRecord(rec []string) bool {
 }
 
 // addRow adds one member row to its household.
-func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold, line int, rec []string, xlsx bool) {
+func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold, checks *memberChecks, line int, rec []string, xlsx bool) {
 	for i := l.width; i < len(rec); i++ {
 		if strings.TrimSpace(rec[i]) != "" {
 			f.bad = append(f.bad, RowError{Line: line, Column: "row", Message: fmt.Sprintf("expected %d fields, found %d", l.width, len(rec))})
@@ -224,7 +228,7 @@ func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold
 	if m.MedicalInsurance, ok = parseFlag(l.get(rec, "medical_insurance")); !ok {
 		p.fail(line, "medical_insurance", "medical_insurance must be 1 or 0 (true/false, yes/no)")
 	}
-	p.h.Members = append(p.h.Members, m)
+	p.checks = append(p.checks, checks.add(m))
 	p.lines = append(p.lines, line)
 }
 

@@ -13,9 +13,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // KeyLen is the length of a key in bytes.
@@ -25,6 +27,9 @@ const KeyLen = 32
 type Sealer struct {
 	aead   cipher.AEAD
 	macKey []byte
+	// macs holds keyed HMAC states for reuse: keying one costs more than
+	// hashing a short ID number, and an import hashes millions.
+	macs sync.Pool
 }
 
 // New returns a sealer for a 32-byte master key.
@@ -45,7 +50,9 @@ func New(master []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, macKey: derive("tide id lookup")}, nil
+	s := &Sealer{aead: aead, macKey: derive("tide id lookup")}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.macKey) }
+	return s, nil
 }
 
 // ParseKey reads a key written as 64 hex digits or as base64.
@@ -107,7 +114,11 @@ func (s *Sealer) Open(sealed string) (string, error) {
 
 // Hash returns the keyed hash of plain, for finding a value without storing it.
 func (s *Sealer) Hash(plain string) string {
-	m := hmac.New(sha256.New, s.macKey)
+	m := s.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(plain))
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	m.Sum(sum[:0])
+	s.macs.Put(m)
+	return hex.EncodeToString(sum[:])
 }

@@ -4,18 +4,28 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"strconv"
 	"strings"
 )
+
+// minBulkCacheKiB is the least page cache of a bulk write: 512 MiB.
+const minBulkCacheKiB = 512 << 10
 
 // inBulkTx is inTx for bulk writes. On SQLite the connection gets a bigger
 // page cache, which keeps the indexes' random inserts in memory; statement
 // journals in memory; and foreign keys off, since counting them makes SQLite
-// journal every statement. The caller vouches for the references instead:
-// an import's villages were checked by the registry a moment before (regions
-// are never deleted) and its members point at households it has just
-// inserted. All three must be set before the transaction begins, and all
-// three are put back before the connection returns to the pool.
-func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+// journal every statement; and a helper thread for sorting, which builds
+// indexes rebuilt after a large import on both processors. The caller
+// vouches for the references instead: an import's villages were checked by
+// the registry a moment before (regions are never deleted) and its members
+// point at households it has just inserted. All of these must be set before
+// the transaction begins, and all are put back before the connection
+// returns to the pool.
+//
+// The page cache holds at least cacheBytes, so an import sized to its rows
+// keeps the tables and the indexes it rebuilds in memory until it commits,
+// rather than spilling pages and reading them back to build each index.
+func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) error) error {
 	if db.dialect != SQLite {
 		return db.inTx(ctx, fn)
 	}
@@ -26,7 +36,9 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer conn.Close()
-	bulk := []struct{ name, value, was string }{{name: "cache_size", value: "-524288"}, {name: "temp_store", value: "MEMORY"}, {name: "foreign_keys", value: "OFF"}}
+	cacheKiB := max(cacheBytes>>10, minBulkCacheKiB)
+	bulk := []struct{ name, value, was string }{{name: "cache_size", value: strconv.FormatInt(-cacheKiB, 10)}, {name: "temp_store", value: "MEMORY"},
+		{name: "foreign_keys", value: "OFF"}, {name: "threads", value: "2"}}
 	for i := range bulk {
 		p := &bulk[i]
 		if err := conn.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&p.was); err != nil {
@@ -59,58 +71,23 @@ func (db *DB) inBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return mapError(stx.Commit())
 }
 
-// rowBatcher gathers rows and writes them in multi-row INSERT statements of
-// up to rows rows through a bulkInsert.
-type rowBatcher struct {
-	before *rowBatcher // flushed before each batch of this one
-	ins    *bulkInsert
-	rows   int
-	args   []any
-}
-
-func newRowBatcher(tx *Tx, head string, cols, rows int) *rowBatcher {
-	return &rowBatcher{ins: newBulkInsert(tx, head, cols, ""), rows: rows, args: make([]any, 0, cols*rows)}
-}
-
-// add queues one row, writing the batch when it is full.
-func (b *rowBatcher) add(ctx context.Context, values ...any) error {
-	b.args = append(b.args, values...)
-	if len(b.args) < b.ins.cols*b.rows {
-		return nil
-	}
-	return b.flush(ctx)
-}
-
-// flush writes the rows still queued.
-func (b *rowBatcher) flush(ctx context.Context) error {
-	if len(b.args) == 0 {
-		return nil
-	}
-	if b.before != nil {
-		if err := b.before.flush(ctx); err != nil {
-			return err
-		}
-	}
-	err := b.ins.exec(ctx, len(b.args)/b.ins.cols, b.args)
-	b.args = b.args[:0]
-	return err
-}
-
-func (b *rowBatcher) close() { b.ins.close() }
-
-// bulkInsert runs one multi-row INSERT many times, keeping the statement for
-// full batches prepared. head ends with VALUES; tail (a RETURNING clause, say)
-// follows the rows.
+// bulkInsert runs one multi-row INSERT many times, keeping the statements
+// it prepared, one per number of rows, up to keptStatements of them: an
+// import's household batches end where a batch of members does, so they
+// come in a few dozen sizes. head ends with VALUES; tail (a RETURNING
+// clause, say) follows the rows.
 type bulkInsert struct {
 	tx         *Tx
 	head, tail string
 	cols       int
-	full       *sql.Stmt
-	fullRows   int
+	kept       map[int]*sql.Stmt
 }
 
+// keptStatements bounds the statements one bulkInsert keeps prepared.
+const keptStatements = 64
+
 func newBulkInsert(tx *Tx, head string, cols int, tail string) *bulkInsert {
-	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail}
+	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail, kept: map[int]*sql.Stmt{}}
 }
 
 func (b *bulkInsert) sql(rows int) string {
@@ -118,21 +95,18 @@ func (b *bulkInsert) sql(rows int) string {
 	return b.tx.db.rebind(b.head + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + b.tail)
 }
 
-// stmt returns a prepared statement for rows rows: the kept one for the
-// largest batch seen, a fresh one otherwise (closed by the caller via done).
+// stmt returns a prepared statement for rows rows: a kept one, or a fresh
+// one that the caller closes via done when no more can be kept.
 func (b *bulkInsert) stmt(ctx context.Context, rows int) (st *sql.Stmt, done func(), err error) {
-	if b.full != nil && rows == b.fullRows {
-		return b.full, func() {}, nil
+	if st := b.kept[rows]; st != nil {
+		return st, func() {}, nil
 	}
 	st, err = b.tx.PrepareContext(ctx, b.sql(rows))
 	if err != nil {
 		return nil, nil, err
 	}
-	if rows > b.fullRows {
-		if b.full != nil {
-			b.full.Close()
-		}
-		b.full, b.fullRows = st, rows
+	if len(b.kept) < keptStatements {
+		b.kept[rows] = st
 		return st, func() {}, nil
 	}
 	return st, func() { st.Close() }, nil
@@ -170,7 +144,7 @@ func (b *bulkInsert) returning(ctx context.Context, rows int, args []any, scan f
 }
 
 func (b *bulkInsert) close() {
-	if b.full != nil {
-		b.full.Close()
+	for _, st := range b.kept {
+		st.Close()
 	}
 }

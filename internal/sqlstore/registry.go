@@ -39,8 +39,12 @@ func (tx *Tx) prepareMembers(ctx context.Context) (*sql.Stmt, error) {
 
 func insertMembers(ctx context.Context, stmt *sql.Stmt, h *registry.Household) error {
 	for i, m := range h.Members {
-		_, err := stmt.ExecContext(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
-			nullString(m.IDHash), m.Phone, nullString(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance)
+		hash, err := idHashKey.arg(m.IDHash)
+		if err != nil {
+			return err
+		}
+		_, err = stmt.ExecContext(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+			hash, m.Phone, nullString(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance)
 		if err != nil {
 			if tide.ErrorCode(mapError(err)) == tide.ECONFLICT {
 				return &tide.Error{Code: tide.ECONFLICT, Field: "members.id_number", Message: "an ID number is already registered"}
@@ -133,7 +137,7 @@ func (db *DB) loadMembers(ctx context.Context, hs []*registry.Household) error {
 		byID[h.ID], ph[i], args[i] = h, "?", h.ID
 		h.Members = nil
 	}
-	rows, err := db.query(ctx, `SELECT household_id, name, sex, birth_date, relation, id_sealed, COALESCE(id_hash, ''),
+	rows, err := db.query(ctx, `SELECT household_id, name, sex, birth_date, relation, id_sealed, id_hash,
 		phone, COALESCE(phone_norm, ''), disability, health, schooling, medical_insurance
 		FROM members WHERE household_id IN (`+strings.Join(ph, ",")+`) ORDER BY household_id, position`, args...)
 	if err != nil {
@@ -143,9 +147,13 @@ func (db *DB) loadMembers(ctx context.Context, hs []*registry.Household) error {
 	for rows.Next() {
 		var hid int64
 		var m registry.Member
-		if err := rows.Scan(&hid, &m.Name, &m.Sex, &m.Birth, &m.Relation, &m.IDSealed, &m.IDHash, &m.Phone,
+		var hash []byte
+		if err := rows.Scan(&hid, &m.Name, &m.Sex, &m.Birth, &m.Relation, &m.IDSealed, &hash, &m.Phone,
 			&m.PhoneNorm, &m.Disability, &m.Health, &m.Schooling, &m.MedicalInsurance); err != nil {
 			return err
+		}
+		if hash != nil {
+			m.IDHash = idHashKey.text(hash)
 		}
 		byID[hid].Members = append(byID[hid].Members, m)
 	}
@@ -168,8 +176,12 @@ func (db *DB) FindHouseholds(ctx context.Context, f registry.StoreFilter) ([]*re
 		args = append(args, "%"+likePrefix(f.Name))
 	}
 	if f.IDHash != "" {
+		hash, err := idHashKey.arg(f.IDHash)
+		if err != nil {
+			return nil, 0, err
+		}
 		where += " AND id IN (SELECT household_id FROM members WHERE id_hash = ?)"
-		args = append(args, f.IDHash)
+		args = append(args, hash)
 	}
 	if f.PhoneNorm != "" {
 		where += " AND id IN (SELECT household_id FROM members WHERE phone_norm = ?)"
@@ -205,31 +217,24 @@ func (db *DB) FindHouseholds(ctx context.Context, f registry.StoreFilter) ([]*re
 func (db *DB) FindDuplicates(ctx context.Context, idHashes, phones []string) ([]registry.Duplicate, error) {
 	var out []registry.Duplicate
 	for _, q := range []struct {
-		col  string
+		key  memberKey
 		vals []string
-	}{{"id_hash", idHashes}, {"phone_norm", phones}} {
+	}{{idHashKey, idHashes}, {phoneKey, phones}} {
 		for start := 0; start < len(q.vals); start += 500 {
 			chunk := q.vals[start:min(start+500, len(q.vals))]
 			ph := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
-			args := make([]any, len(chunk))
-			for i, v := range chunk {
-				args[i] = v
-			}
-			rows, err := db.query(ctx, `SELECT m.`+q.col+`, h.ref, h.region FROM members m JOIN households h ON h.id = m.household_id
-				WHERE m.`+q.col+` IN (`+ph+`)`, args...)
+			args, err := q.key.args(chunk)
 			if err != nil {
 				return nil, err
 			}
-			for rows.Next() {
-				var d registry.Duplicate
-				if err := rows.Scan(&d.Hash, &d.Household, &d.Region); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				out = append(out, d)
+			rows, err := db.query(ctx, `SELECT m.`+q.key.col+`, h.ref, h.region FROM members m JOIN households h ON h.id = m.household_id
+				WHERE m.`+q.key.col+` IN (`+ph+`)`, args...)
+			if err != nil {
+				return nil, err
 			}
+			err = scanDuplicates(rows, q.key, &out)
 			rows.Close()
-			if err := rows.Err(); err != nil {
+			if err != nil {
 				return nil, err
 			}
 		}

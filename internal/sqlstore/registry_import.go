@@ -2,10 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/registry"
@@ -21,6 +19,11 @@ const (
 	importHouseholdRows = 400
 	importMemberRows    = 800
 )
+
+// importBytesPerMember is about what one member of an import takes in the
+// database, its share of its household included, indexes and all: the page
+// cache of an import is sized by it.
+const importBytesPerMember = 512
 
 // VillageCodes returns the codes of the villages under prefix in code order,
 // at most limit of them (0: all), so an import checks its villages without a
@@ -77,49 +80,22 @@ func prefixEnd(p string) string {
 // which is what makes a million households a matter of seconds. progress,
 // when not nil, is told how many households are written as it goes.
 func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, changes []audit.Change, progress func(written int)) error {
-	return db.inBulkTx(ctx, func(tx *Tx) error {
+	persons := 0
+	for _, h := range hs {
+		persons += len(h.Members)
+	}
+	return db.inBulkTx(ctx, int64(persons)*importBytesPerMember, func(tx *Tx) error {
 		if err := tx.reserveHouseholdIDs(ctx, hs); err != nil {
 			return err
 		}
-		ins := "INSERT"
-		if db.dialect == SQLite {
-			// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
-			// needs no statement journal for a multi-row INSERT; a failed
-			// statement rolls the whole transaction back anyway.
-			ins = "INSERT OR FAIL"
-		}
-		hi := newRowBatcher(tx, ins+` INTO households (id, ref, region, status, income_per_person, last_year_income,
-			shock_costs, indicators, cadre_name, cadre_phone, persons, created_at, updated_at) VALUES `, 13, importHouseholdRows)
-		defer hi.close()
-		mi := newRowBatcher(tx, ins+` INTO members (household_id, region, position, name, sex, birth_date,
-			relation, id_sealed, id_hash, phone, phone_norm, disability, health, schooling, medical_insurance) VALUES `, 15, importMemberRows)
-		defer mi.close()
-		mi.before = hi // members refer to their households
-		for n, h := range hs {
-			ind, err := json.Marshal(h.Indicators)
-			if err != nil {
-				return err
-			}
-			if err := hi.add(ctx, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
-				string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
-				return err
-			}
-			for i := range h.Members {
-				m := &h.Members[i]
-				if err := mi.add(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
-					nullable(m.IDHash), m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
-					return memberConflict(err)
-				}
-			}
-			if progress != nil && (n+1)%importHouseholdRows == 0 {
-				progress(n + 1)
-			}
-		}
-		// Households first: members refer to them.
-		if err := hi.flush(ctx); err != nil {
+		rebuild, err := tx.deferIndexes(ctx, persons)
+		if err != nil {
 			return err
 		}
-		if err := mi.flush(ctx); err != nil {
+		if err := tx.insertHouseholds(ctx, hs, progress); err != nil {
+			return err
+		}
+		if err := rebuild(ctx); err != nil {
 			return memberConflict(err)
 		}
 		if progress != nil {
@@ -127,6 +103,73 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 		}
 		return tx.appendAudit(ctx, changes...)
 	})
+}
+
+// insertHouseholds writes hs and their members in multi-row statements. One
+// goroutine makes the rows' values while this one runs the statements.
+func (tx *Tx) insertHouseholds(ctx context.Context, hs []*registry.Household, progress func(written int)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pipe := newBatchPipe(ctx)
+	ins := "INSERT"
+	if tx.db.dialect == SQLite {
+		// With OR FAIL (and no foreign-key counting, see inBulkTx) SQLite
+		// needs no statement journal for a multi-row INSERT; a failed
+		// statement rolls the whole transaction back anyway.
+		ins = "INSERT OR FAIL"
+	}
+	hi := newRowBatcher(tx, pipe, ins+` INTO households (id, ref, region, status, income_per_person, last_year_income,
+		shock_costs, indicators, cadre_name, cadre_phone, persons, created_at, updated_at) VALUES `, 13, importHouseholdRows)
+	defer hi.close()
+	mi := newRowBatcher(tx, pipe, ins+` INTO members (household_id, region, position, name, sex, birth_date,
+		relation, id_sealed, id_hash, phone, phone_norm, disability, health, schooling, medical_insurance) VALUES `, 15, importMemberRows)
+	defer mi.close()
+	mi.before = hi // members refer to their households
+	mi.conflict = memberConflict
+	gathered := make(chan error, 1)
+	go func() {
+		defer close(pipe.full)
+		gathered <- gatherHouseholds(hs, hi, mi)
+	}()
+	err := pipe.write(cancel, func(q queuedBatch) {
+		if progress != nil && q.b == hi {
+			progress(q.done)
+		}
+	})
+	if gerr := <-gathered; err == nil {
+		err = gerr
+	}
+	return err
+}
+
+// gatherHouseholds queues the rows of hs and their members.
+func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
+	for n, h := range hs {
+		ind, err := json.Marshal(h.Indicators)
+		if err != nil {
+			return err
+		}
+		if err := hi.add(n+1, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
+			string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
+			return err
+		}
+		for i := range h.Members {
+			m := &h.Members[i]
+			hash, err := idHashKey.arg(m.IDHash)
+			if err != nil {
+				return err
+			}
+			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+				hash, m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
+				return err
+			}
+		}
+	}
+	// Households first: members refer to them.
+	if err := hi.flush(len(hs)); err != nil {
+		return err
+	}
+	return mi.flush(len(hs))
 }
 
 // reserveHouseholdIDs gives each household its ID before any is inserted, so
@@ -245,59 +288,4 @@ func (db *DB) EachHouseholdIn(ctx context.Context, prefix string, fn func(*regis
 		}
 		lastRegion, lastID = page[len(page)-1].Village, page[len(page)-1].ID
 	}
-}
-
-// findRegisteredChunk is how many values one lookup of FindRegistered binds.
-const findRegisteredChunk = 1000
-
-// FindRegistered is FindDuplicates for the volumes of an import: it returns
-// the members whose ID hash or normalised phone is among the given ones, with
-// their households, through one prepared statement per column over large
-// chunks (the last padded with its own last value), so a million values cost
-// a thousand lookups rather than thousands of statements parsed.
-func (db *DB) FindRegistered(ctx context.Context, idHashes, phones []string) ([]registry.Duplicate, error) {
-	var out []registry.Duplicate
-	for _, q := range []struct {
-		col  string
-		vals []string
-	}{{"id_hash", idHashes}, {"phone_norm", phones}} {
-		if len(q.vals) == 0 {
-			continue
-		}
-		n := min(findRegisteredChunk, len(q.vals))
-		st, err := db.db.PrepareContext(ctx, db.rebind(`SELECT m.`+q.col+`, h.ref, h.region FROM members m
-			JOIN households h ON h.id = m.household_id WHERE m.`+q.col+` IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`))
-		if err != nil {
-			return nil, err
-		}
-		args := make([]any, n)
-		for start := 0; start < len(q.vals); start += n {
-			chunk := q.vals[start:min(start+n, len(q.vals))]
-			for i := range args {
-				args[i] = chunk[min(i, len(chunk)-1)]
-			}
-			if err := scanDuplicates(ctx, st, args, &out); err != nil {
-				st.Close()
-				return nil, err
-			}
-		}
-		st.Close()
-	}
-	return out, nil
-}
-
-func scanDuplicates(ctx context.Context, st *sql.Stmt, args []any, out *[]registry.Duplicate) error {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d registry.Duplicate
-		if err := rows.Scan(&d.Hash, &d.Household, &d.Region); err != nil {
-			return err
-		}
-		*out = append(*out, d)
-	}
-	return rows.Err()
 }
