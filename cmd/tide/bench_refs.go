@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -89,15 +91,12 @@ func openPGPlacer(ctx context.Context, url string, stock int64, conns int) (*pgP
 	if err != nil {
 		return nil, err
 	}
-	p := &pgPlacer{pool: pool, table: "tide_bench_products"}
-	for _, q := range []string{
-		`DROP TABLE IF EXISTS ` + p.table,
-		`CREATE TABLE ` + p.table + ` (id text PRIMARY KEY, stock bigint NOT NULL)`,
-	} {
-		if _, err := pool.Exec(ctx, q); err != nil {
-			pool.Close()
-			return nil, err
-		}
+	// The table is the run's own, so runs sharing a database (tests of
+	// several checkouts at once) never sell from each other's stock.
+	p := &pgPlacer{pool: pool, table: fmt.Sprintf("tide_bench_products_%d_%x", os.Getpid(), rand.Uint32())}
+	if _, err := pool.Exec(ctx, `CREATE TABLE `+p.table+` (id text PRIMARY KEY, stock bigint NOT NULL)`); err != nil {
+		pool.Close()
+		return nil, err
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO `+p.table+` (id, stock) VALUES ('p', $1)`, stock); err != nil {
 		pool.Close()
