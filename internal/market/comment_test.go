@@ -87,7 +87,13 @@ func TestLiveEvents(t *testing.T) {
 		p, r := sh.onSale(t, &market.Seller{Name: "Co-op", Kind: market.KindCooperative, Region: county}, 100, 5)
 		sh.events.take()
 		o := sh.buy(t, 61, p, r, 2)
-		sh.buy(t, 62, p, r, 1)
+		// A retry under the same key answers the same order and is no new sale.
+		keyed := market.OrderRequest{Room: r.ID, Product: p.ID, Quantity: 1, IdempotencyKey: "k-62"}
+		for range 2 {
+			if _, err := sh.svc.PlaceOrder(asBuyer(context.Background(), 62), keyed); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := sh.svc.CancelOrder(asBuyer(context.Background(), 61), o.ID); err != nil {
 			t.Fatal(err)
 		}

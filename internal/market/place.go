@@ -13,32 +13,41 @@ import (
 // already used by the buyer is answered with the order that key made, however
 // many times it is retried, before or after a restart.
 func (e *Engine) PlaceOrder(ctx context.Context, buyer int64, r OrderRequest) (*Order, error) {
+	o, _, err := e.placeOrder(ctx, buyer, r)
+	return o, err
+}
+
+// placeOrder is PlaceOrder that also reports whether the order is new, and
+// not a retry answered with the order its key made, so a sale is told to the
+// live viewers once.
+func (e *Engine) placeOrder(ctx context.Context, buyer int64, r OrderRequest) (*Order, bool, error) {
 	if buyer <= 0 {
-		return nil, tide.Invalid("buyer", "buyer must be a signed-in user")
+		return nil, false, tide.Invalid("buyer", "buyer must be a signed-in user")
 	}
 	if err := r.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !e.enter() {
-		return nil, ErrStopped
+		return nil, false, ErrStopped
 	}
 	defer e.inflight.Done()
 	p := &placement{req: r}
 	if r.IdempotencyKey == "" {
 		e.place(ctx, buyer, p)
-		return p.order, p.err
+		return p.order, p.fresh, p.err
 	}
 	k := idemKey{buyer: buyer, key: r.IdempotencyKey}
 	p.done = make(chan struct{})
 	if first := e.keys.claim(k, p, e.cfg.Now()); first != nil {
-		return first.await(ctx, &r)
+		o, err := first.await(ctx, &r)
+		return o, false, err
 	}
 	e.place(ctx, buyer, p)
 	if p.err != nil {
 		e.keys.forget(k, p)
 	}
 	close(p.done)
-	return p.order, p.err
+	return p.order, p.fresh, p.err
 }
 
 // await answers a retry with the outcome of the placement that first used
@@ -124,6 +133,8 @@ func (e *Engine) place(ctx context.Context, buyer int64, p *placement) {
 		p.order = nil
 	case p.duplicate:
 		p.order, p.err = e.storedOrder(ctx, buyer, r)
+	default:
+		p.fresh = true
 	}
 }
 

@@ -239,8 +239,8 @@ func (s *Service) PlaceOrder(ctx context.Context, r OrderRequest) (*Order, error
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.engine.PlaceOrder(ctx, a.UserID, r)
-	if err == nil && s.Events != nil {
+	o, fresh, err := s.engine.placeOrder(ctx, a.UserID, r)
+	if fresh && s.Events != nil {
 		// The owner is loaded: the order was admitted through it.
 		n, _ := s.engine.Available(ctx, o.ProductID)
 		s.Events.Sold(o.RoomID, o.ProductID, o.Quantity, n)

@@ -16,6 +16,8 @@ type placement struct {
 	// settled: committed, skipped as a duplicate, or failed (err set).
 	committed chan struct{}
 	duplicate bool
+	// fresh is set when this placement's own order was committed.
+	fresh bool
 	// done is closed by the placing caller once order and err are final; only
 	// placements under an idempotency key have it, for retries to wait on.
 	done chan struct{}
