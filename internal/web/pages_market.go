@@ -114,6 +114,16 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Products = append(d.Products, rp)
 	}
+	origins := make([]string, len(d.Products))
+	for i, p := range d.Products {
+		origins[i] = p.Origin
+	}
+	names := s.regionNames(ctx, origins)
+	for i := range d.Products {
+		if n := names[d.Products[i].Origin]; n != "" {
+			d.Products[i].Origin = n
+		}
+	}
 	cs, err := s.Market.Comments(ctx, rm.ID, 50)
 	if err != nil {
 		s.pageError(w, r, err)
