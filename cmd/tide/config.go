@@ -49,6 +49,9 @@ type Config struct {
 	// BlockedWords names a file of words refused in live-room comments, one
 	// a line.
 	BlockedWords string
+	// SMTP sends the codes of public sign-up by e-mail; empty writes them
+	// to the log instead.
+	SMTP string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -157,6 +160,7 @@ func (c *Config) options() []option {
 		{"payment-secret", "TIDE_PAYMENT_SECRET", "secret signing the payment provider's callbacks (default: random at each start)", str(&c.PaymentSecret)},
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
+		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

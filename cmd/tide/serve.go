@@ -81,6 +81,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.DB = db
 	m.Regions = region.NewService(db)
 	m.Users = user.NewService(db)
+	if err := m.openSender(); err != nil {
+		return err
+	}
 	if err := m.openRegistry(ctx); err != nil {
 		return err
 	}

@@ -14,15 +14,18 @@ import (
 
 func toLower(s string) string { return strings.ToLower(s) }
 
-const userColumns = `id, name, display_name, roles, scope, password_hash, must_change, created_at`
+const userColumns = `id, name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region`
 
 func scanUser(sc interface{ Scan(...any) error }) (*user.User, error) {
 	var u user.User
 	var roles string
 	var created int64
-	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &roles, &u.Scope, &u.PasswordHash, &u.MustChangePassword, &created); err != nil {
+	var contact sql.NullString
+	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &roles, &u.Scope, &u.PasswordHash, &u.MustChangePassword, &created,
+		&contact, &u.HomeRegion); err != nil {
 		return nil, err
 	}
+	u.Contact = contact.String
 	for _, r := range strings.Split(roles, ",") {
 		if r != "" {
 			u.Roles = append(u.Roles, tide.Role(r))
@@ -100,9 +103,10 @@ func (db *DB) FindUsers(ctx context.Context, f user.Filter) ([]*user.User, int, 
 // CreateUser inserts u, setting its ID, with its audit entry.
 func (db *DB) CreateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, must_change, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			u.Name, u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, micros(u.CreatedAt)).Scan(&u.ID)
+		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Name, u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, micros(u.CreatedAt),
+			sql.NullString{String: u.Contact, Valid: u.Contact != ""}, u.HomeRegion).Scan(&u.ID)
 		if err != nil {
 			return err
 		}

@@ -25,6 +25,10 @@ const (
 type Service struct {
 	store Store
 	now   func() time.Time
+	// Sender delivers the one-time codes of public sign-up; nil refuses
+	// sign-up.
+	Sender Sender
+	codes  codes
 	auth  *authCache
 
 	mu       sync.Mutex

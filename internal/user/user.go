@@ -25,6 +25,12 @@ type User struct {
 	MustChangePassword bool `json:"must_change_password"`
 	// PasswordHash is never shown.
 	PasswordHash string `json:"-"`
+	// Contact is the phone number (digits, with its leading +) or e-mail
+	// address a public account was opened with; it is never shown.
+	Contact string `json:"-"`
+	// HomeRegion is the region a member of the public says they live in
+	// (empty: not said), for the measure of participation.
+	HomeRegion string `json:"home_region,omitempty"`
 }
 
 // Actor returns the user as the actor of a request.

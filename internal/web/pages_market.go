@@ -17,6 +17,7 @@ func (s *Server) routeMarketPages() {
 	s.page("GET /market", s.marketPage)
 	s.page("GET /rooms/{room}", s.roomPage)
 	s.page("GET /signup", s.signupPage)
+	s.page("POST /signup/code", s.signupCode)
 	s.page("POST /signup", s.signupSubmit)
 	s.page("GET /orders", s.ordersPage)
 	s.page("POST /orders/{id}/{action}", s.orderSubmit)
@@ -137,7 +138,10 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type signupData struct {
-	Name, DisplayName, Next string
+	// CodeSent is set once a code went to Contact: the page asks for it
+	// and the account's details.
+	CodeSent                                     bool
+	Contact, Name, DisplayName, HomeRegion, Next string
 }
 
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
@@ -152,18 +156,44 @@ func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "signup", s.newView(r, "signup.title", signupData{Next: localPath(next)}))
 }
 
-func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
-	d := signupData{Name: strings.TrimSpace(r.PostFormValue("name")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
+func (s *Server) signupForm(r *http.Request) signupData {
+	return signupData{Contact: strings.TrimSpace(r.PostFormValue("contact")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		DisplayName: strings.TrimSpace(r.PostFormValue("display_name")), HomeRegion: strings.TrimSpace(r.PostFormValue("home_region")),
 		Next: localPath(r.PostFormValue("next"))}
-	secret, _, err := s.Users.SignUp(r.Context(), d.Name, d.DisplayName, r.PostFormValue("password"))
+}
+
+// signupRefused shows the sign-up form again with the reason, or the error
+// page for anything the person cannot fix.
+func (s *Server) signupRefused(w http.ResponseWriter, r *http.Request, d signupData, err error) {
+	if c := tide.ErrorCode(err); c != tide.EINVALID && c != tide.ECONFLICT && c != tide.ETOOMANY {
+		s.pageError(w, r, err)
+		return
+	}
+	v := s.newView(r, "signup.title", d)
+	v.Error = tide.ErrorMessage(err)
+	s.render(w, r, ErrorStatus(err), "signup", v)
+}
+
+// signupCode sends the one-time code and asks for it.
+func (s *Server) signupCode(w http.ResponseWriter, r *http.Request) {
+	d := s.signupForm(r)
+	if err := s.Users.SendCode(r.Context(), d.Contact); err != nil {
+		s.signupRefused(w, r, d, err)
+		return
+	}
+	d.CodeSent = true
+	d.Contact, _ = user.NormalContact(d.Contact) // it was just accepted
+	v := s.newView(r, "signup.title", d)
+	s.render(w, r, http.StatusOK, "signup", v)
+}
+
+func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
+	d := s.signupForm(r)
+	d.CodeSent = true
+	secret, _, err := s.Users.SignUp(r.Context(), user.NewPublic{Contact: d.Contact, Code: r.PostFormValue("code"), Name: d.Name,
+		DisplayName: d.DisplayName, Password: r.PostFormValue("password"), HomeRegion: d.HomeRegion})
 	if err != nil {
-		if c := tide.ErrorCode(err); c != tide.EINVALID && c != tide.ECONFLICT && c != tide.ETOOMANY {
-			s.pageError(w, r, err)
-			return
-		}
-		v := s.newView(r, "signup.title", d)
-		v.Error = tide.ErrorMessage(err)
-		s.render(w, r, ErrorStatus(err), "signup", v)
+		s.signupRefused(w, r, d, err)
 		return
 	}
 	s.setCookie(w, r, sessionCookie, secret, int(user.SessionTTL.Seconds()))

@@ -2,13 +2,16 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tide-project/tide/internal/market"
@@ -146,10 +149,27 @@ func TestBuyerPages(t *testing.T) {
 	room, product := site.liveRoom(t)
 	anon := &browser{site: &site.transferSite, csrf: strings.Repeat("d", 40)}
 	anon.cookies = []*http.Cookie{{Name: "tide_csrf", Value: anon.csrf}}
-	signup := url.Values{"name": {"mei"}, "display_name": {"Mei"}, "password": {"a-long-password"}, "next": {"/rooms/" + room}}
-	if rec := anon.form(t, "/signup", url.Values{"name": {"Mei Li"}, "password": {"a-long-password"}}); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "name") {
-		t.Errorf("sign-up with a bad name: %d", rec.Code)
+	codes := &codeBox{}
+	site.users.Sender = codes
+	if rec := anon.form(t, "/signup/code", url.Values{"contact": {"call me maybe"}}); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "country code") {
+		t.Errorf("a code to a bad contact: %d", rec.Code)
 	}
+	wantPage(t, "send a code", anon.form(t, "/signup/code", url.Values{"contact": {"+84 912 345-678"}}), http.StatusOK, `id="code-sent"`, "84912345678")
+	if rec := anon.form(t, "/signup/code", url.Values{"contact": {"+84912345678"}}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("a second code at once: %d, want 429", rec.Code)
+	}
+	code := codes.code(t, "+84912345678")
+	signup := url.Values{"contact": {"+84912345678"}, "code": {code}, "name": {"mei"}, "display_name": {"Mei"}, "password": {"a-long-password"},
+		"home_region": {"520101001001"}, "next": {"/rooms/" + room}}
+	wrong := url.Values{}
+	for k, v := range signup {
+		wrong[k] = v
+	}
+	wrong.Set("code", map[bool]string{true: "000001", false: "000000"}[code == "000000"])
+	wantPage(t, "sign up with a wrong code", anon.form(t, "/signup", wrong), http.StatusBadRequest, "code is wrong", `value="mei"`)
+	wrong.Set("code", code)
+	wrong.Set("name", "Mei Li")
+	wantPage(t, "sign up with a bad name", anon.form(t, "/signup", wrong), http.StatusBadRequest, "lower-case")
 	rec := anon.form(t, "/signup", signup)
 	wantRedirect(t, "sign up", rec, "/rooms/"+room)
 	var session string
@@ -161,8 +181,14 @@ func TestBuyerPages(t *testing.T) {
 	if session == "" {
 		t.Fatal("sign-up set no session")
 	}
-	if rec := anon.form(t, "/signup", signup); rec.Code != http.StatusConflict {
+	if rec := anon.form(t, "/signup", signup); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "taken") {
 		t.Errorf("sign-up with a taken name: %d, want 409", rec.Code)
+	}
+	wantPage(t, "a code to the same phone again", anon.form(t, "/signup/code", url.Values{"contact": {"+84912345678"}}), http.StatusOK, `id="code-sent"`)
+	signup.Set("code", codes.code(t, "+84912345678"))
+	signup.Set("name", "mei2")
+	if rec := anon.form(t, "/signup", signup); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already has an account") {
+		t.Errorf("a second account for one phone: %d, want 409", rec.Code)
 	}
 	mei := &browser{site: &site.transferSite, csrf: anon.csrf, cookies: append(anon.cookies, &http.Cookie{Name: "tide_session", Value: session})}
 
@@ -255,4 +281,31 @@ func TestOrderOfAnotherRoomsProduct(t *testing.T) {
 	if mine.Total != 0 {
 		t.Errorf("the refused order left %d orders", mine.Total)
 	}
+}
+
+// codeBox is a sign-up code sender that keeps the last code for each
+// contact instead of sending it.
+type codeBox struct {
+	mu    sync.Mutex
+	codes map[string]string
+}
+
+func (b *codeBox) Send(ctx context.Context, to, message string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.codes == nil {
+		b.codes = map[string]string{}
+	}
+	b.codes[to] = regexp.MustCompile(`[0-9]{6}`).FindString(message)
+	return nil
+}
+
+func (b *codeBox) code(tb testing.TB, to string) string {
+	tb.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.codes[to] == "" {
+		tb.Fatalf("no code was sent to %s", to)
+	}
+	return b.codes[to]
 }
