@@ -114,6 +114,21 @@ func (db *DB) CreateUser(ctx context.Context, u *user.User, c audit.Change) erro
 	})
 }
 
+// DeleteUser removes a user with its audit entry; the user's tokens go with
+// it, and sellers it ran are left without an account.
+func (db *DB) DeleteUser(ctx context.Context, id int64, c audit.Change) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tide.NotFound("user")
+		}
+		return tx.appendAudit(ctx, c)
+	})
+}
+
 // UpdateUser stores u's mutable fields with its audit entry.
 func (db *DB) UpdateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {

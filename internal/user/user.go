@@ -102,6 +102,8 @@ type Store interface {
 	CreateUser(ctx context.Context, u *User, c audit.Change) error
 	UpdateUser(ctx context.Context, u *User, c audit.Change) error
 	CountUsers(ctx context.Context) (int, error)
+	// DeleteUser removes a user and their credentials, with the audit entry.
+	DeleteUser(ctx context.Context, id int64, c audit.Change) error
 
 	CreateToken(ctx context.Context, t *Token, c *audit.Change) error
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error)

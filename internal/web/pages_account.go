@@ -10,6 +10,7 @@ import (
 func (s *Server) routeAccountPages() {
 	s.page("GET /account", s.accountPage)
 	s.page("POST /account/password", s.passwordSubmit)
+	s.page("POST /account/delete", s.deleteAccountSubmit)
 }
 
 // mustChangeAllowed lists the pages a person with a one-time password may
@@ -21,6 +22,13 @@ func mustChangeAllowed(path string) bool {
 
 type accountData struct {
 	Changed bool
+	// MayDelete is set for a public account, which its owner may delete.
+	MayDelete bool
+}
+
+// mayDelete reports whether a may delete their own account.
+func mayDelete(a *tide.Actor) bool {
+	return a != nil && len(a.Roles) == 1 && a.Roles[0] == tide.RolePublic
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
@@ -28,7 +36,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	v := s.newView(r, "account.title", accountData{Changed: r.URL.Query().Get("changed") == "1"})
+	v := s.newView(r, "account.title", accountData{Changed: r.URL.Query().Get("changed") == "1", MayDelete: mayDelete(a)})
 	if a.MustChangePassword {
 		v.Error = v.T("account.must")
 	}
@@ -45,10 +53,30 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		v := s.newView(r, "account.title", accountData{})
+		v := s.newView(r, "account.title", accountData{MayDelete: mayDelete(tide.ActorFrom(r.Context()))})
 		v.Error = tide.ErrorMessage(err)
 		s.render(w, r, http.StatusBadRequest, "account", v)
 		return
 	}
 	http.Redirect(w, r, "/account?changed=1", http.StatusSeeOther)
+}
+
+// deleteAccountSubmit deletes the caller's public account and signs them out.
+func (s *Server) deleteAccountSubmit(w http.ResponseWriter, r *http.Request) {
+	a := s.signedIn(w, r)
+	if a == nil {
+		return
+	}
+	if err := s.Users.DeleteOwn(r.Context(), r.PostFormValue("password")); err != nil {
+		if tide.ErrorCode(err) != tide.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		v := s.newView(r, "account.title", accountData{MayDelete: mayDelete(a)})
+		v.Error = tide.ErrorMessage(err)
+		s.render(w, r, http.StatusBadRequest, "account", v)
+		return
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/market", http.StatusSeeOther)
 }

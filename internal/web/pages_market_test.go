@@ -238,6 +238,31 @@ func TestBuyerPages(t *testing.T) {
 	payment = strings.TrimPrefix(rec.Header().Get("Location"), "/sandbox/pay?payment=")
 	wantRedirect(t, "pay", mei.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/orders?done=paid")
 	wantPage(t, "after paying", mei.do(t, "GET", "/orders", nil, ""), http.StatusOK, `o-paid`)
+
+	// Mei deletes her account: she is signed out for good, and her paid
+	// order stays with the seller.
+	wantPage(t, "her account page", mei.do(t, "GET", "/account", nil, ""), http.StatusOK, `id="delete-form"`)
+	wantPage(t, "delete with a wrong password", mei.form(t, "/account/delete", url.Values{"password": {"not-her-password"}}), http.StatusBadRequest, "password is wrong")
+	wantRedirect(t, "delete her account", mei.form(t, "/account/delete", url.Values{"password": {"a-long-password"}}), "/market")
+	if rec := mei.do(t, "GET", "/orders", nil, ""); rec.Code != http.StatusSeeOther {
+		t.Errorf("her old session after deletion: %d, want a redirect to sign in", rec.Code)
+	}
+	var sales struct{ Total int }
+	site.call(t, "seller1", "GET", "/api/v1/orders?seller="+sellerOf(t, site, room), nil, http.StatusOK, &sales)
+	if sales.Total != 1 {
+		t.Errorf("the seller has %d orders after the buyer left, want 1", sales.Total)
+	}
+	if rec := site.signIn(t, "seller1").do(t, "GET", "/account", nil, ""); strings.Contains(rec.Body.String(), `id="delete-form"`) {
+		t.Error("a seller's account offers deletion by its owner")
+	}
+}
+
+// sellerOf returns the seller of a room.
+func sellerOf(tb testing.TB, site *marketSite, room string) string {
+	tb.Helper()
+	var r market.Room
+	site.call(tb, "", "GET", "/api/v1/rooms/"+room, nil, http.StatusOK, &r)
+	return r.SellerID
 }
 
 // liveRoom makes an approved seller with a product at 28.50 a jar and a live
