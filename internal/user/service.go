@@ -29,7 +29,7 @@ type Service struct {
 	// sign-up.
 	Sender Sender
 	codes  codes
-	auth  *authCache
+	auth   *authCache
 
 	mu       sync.Mutex
 	failures map[string][]time.Time
