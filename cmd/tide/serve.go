@@ -188,7 +188,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 // Start listens and serves in the background.
 func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
-		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Live: m.Live, Logger: m.Logger, Version: Version,
+		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {

@@ -70,6 +70,7 @@ var navigation = []navItem{
 	{Key: "nav.seller", Href: "/seller", Roles: []tide.Role{tide.RoleSeller, tide.RoleCounty, tide.RoleRegistrar, tide.RoleAdmin}},
 	{Key: "nav.sellers", Href: "/sellers", Roles: []tide.Role{tide.RoleCounty, tide.RoleAdmin}},
 	{Key: "nav.orders", Href: "/orders"},
+	{Key: "nav.participation", Href: "/participation", Roles: []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty}},
 	{Key: "nav.users", Href: "/users", Roles: []tide.Role{tide.RoleAdmin}},
 	{Key: "nav.audit", Href: "/audit", Roles: []tide.Role{tide.RoleAdmin}, RootOnly: true},
 	{Key: "nav.account", Href: "/account"},
