@@ -30,6 +30,7 @@ func (s *Server) routeAPI() {
 	s.routeRegistryAPI()
 	s.routeMarketAPI()
 	s.routeLiveAPI()
+	s.routeEngageAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))
 	})))

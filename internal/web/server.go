@@ -10,6 +10,7 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
@@ -33,6 +34,8 @@ type Server struct {
 	Analytics *analytics.Service
 	Policies  registry.Policies
 	Market    *market.Service
+	// Engage serves needs and donations; nil answers its routes 404.
+	Engage *engage.Service
 	// Live sends live rooms' state to their viewers.
 	Live *live.Hub
 	// Orders places the orders of the order route; nil means Market.
