@@ -14,6 +14,7 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/demo"
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
@@ -41,7 +42,9 @@ type Main struct {
 	Policies  *policy.Registry
 	Engine    *market.Engine
 	Market    *market.Service
-	Live      *live.Hub
+	// Engage holds needs and donations, paid through the market's provider.
+	Engage *engage.Service
+	Live   *live.Hub
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc
 	Server     *web.Server
@@ -188,7 +191,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 // Start listens and serves in the background.
 func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
-		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
+		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/user"
@@ -24,6 +25,9 @@ func (m *Main) openMarket() error {
 	if err := m.configureMarket(); err != nil {
 		return err
 	}
+	// Donations pay through the market's provider instance but keep their
+	// own table and callback route.
+	m.Engage = engage.NewService(m.DB, m.Market.Payments)
 	if ls, ok := any(m.DB).(live.LikeStore); ok {
 		m.Live.Likes = ls
 	}

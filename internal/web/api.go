@@ -31,6 +31,7 @@ func (s *Server) routeAPI() {
 	s.routeMarketAPI()
 	s.routeLiveAPI()
 	s.routeParticipation()
+	s.routeEngageAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))
 	})))

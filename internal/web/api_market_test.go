@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
 	"github.com/tide-project/tide/internal/region"
@@ -32,6 +33,7 @@ import (
 type marketSite struct {
 	transferSite
 	svc       *market.Service
+	engage    *engage.Service
 	sandbox   *market.Sandbox
 	sellerID  int64
 	household string
@@ -87,8 +89,9 @@ func newMarketSite(tb testing.TB) *marketSite {
 	site.sandbox = market.NewSandbox([]byte("callback-secret"), "/sandbox/pay")
 	site.svc = market.NewService(db, engine)
 	site.svc.PhotoDir, site.svc.Payments, site.svc.Sink = tb.TempDir(), site.sandbox, reg
-	s := &web.Server{Regions: regions, Users: users, Store: db, Policies: policies, Registry: reg, Market: site.svc,
-		Logger: slog.New(slog.DiscardHandler)}
+	site.engage = engage.NewService(db, site.sandbox)
+	s := &web.Server{Regions: regions, Users: users, Store: db, Policies: policies, Registry: reg, Market: site.svc, Participation: db,
+		Engage: site.engage, Logger: slog.New(slog.DiscardHandler)}
 	site.h = s.Handler()
 	return site
 }

@@ -34,6 +34,8 @@ type Server struct {
 	Analytics *analytics.Service
 	Policies  registry.Policies
 	Market    *market.Service
+	// Engage serves needs and donations; nil answers its routes 404.
+	Engage *engage.Service
 	// Participation counts the public's purchases and donations.
 	Participation engage.ParticipationStore
 	// Live sends live rooms' state to their viewers.

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestServeEngage checks that the server holds needs and donations, paid
+// through the market's own provider instance.
+func TestServeEngage(t *testing.T) {
+	m := startDemo(t, "")
+	if m.Engage == nil || m.Engage.Payments == nil || m.Engage.Payments != m.Market.Payments {
+		t.Fatalf("engage payments = %v, want the market's provider %v", m.Engage, m.Market.Payments)
+	}
+	base := m.URL()
+	if status, body := call(t, base, "", "GET", "/api/v1/needs", ""); status != http.StatusOK {
+		t.Errorf("GET /api/v1/needs: %d %s, want 200", status, body)
+	}
+	var rep struct{ OK bool }
+	getJSON(t, base, login(t, base, "admin"), "/api/v1/ledger/verify", &rep)
+	if !rep.OK {
+		t.Errorf("ledger of a fresh server is not ok")
+	}
+}
