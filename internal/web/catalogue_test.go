@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/tide"
@@ -65,6 +66,7 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 			switch m[1] {
 			case "role.", "can.", "level.": // checked by TestCatalogueCoversRolesAndLevels
 			case "order.state.", "order.action.", "room.status.", "seller.status.", "seller.kind.": // TestCatalogueCoversMarket
+			case "need.kind.", "need.state.", "donation.state.": // TestCatalogueCoversNeeds
 			default:
 				t.Errorf("%s builds keys %q+…; add a check that the catalogue has them all", f, m[1])
 			}
@@ -162,6 +164,26 @@ func TestCatalogueCoversMarket(t *testing.T) {
 	}
 	for _, n := range noticeActions {
 		keys = append(keys, "notice."+n)
+	}
+	for _, k := range keys {
+		if _, ok := catalogue[k]; !ok {
+			t.Errorf("catalogue.json has no %q", k)
+		}
+	}
+}
+
+// TestCatalogueCoversNeeds checks the keys the needs' pages build from a
+// need's kind and state and a donation's state.
+func TestCatalogueCoversNeeds(t *testing.T) {
+	var keys []string
+	for _, k := range []engage.Kind{engage.ForHousehold, engage.ForVillage, engage.ForSchool} {
+		keys = append(keys, "need.kind."+string(k))
+	}
+	for _, st := range []engage.NeedState{engage.NeedPending, engage.NeedApproved, engage.NeedFunded, engage.NeedDelivered, engage.NeedCancelled} {
+		keys = append(keys, "need.state."+string(st))
+	}
+	for _, st := range []market.PaymentState{market.PaymentOpen, market.PaymentPaid, market.PaymentFailed, market.PaymentRefunded} {
+		keys = append(keys, "donation.state."+string(st))
 	}
 	for _, k := range keys {
 		if _, ok := catalogue[k]; !ok {

@@ -24,6 +24,7 @@ func (s *Server) routeMarketPages() {
 	s.page("GET /sandbox/pay", s.sandboxPage)
 	s.page("POST /sandbox/pay", s.sandboxSubmit)
 	s.routeSellerPages()
+	s.routeNeedPages()
 }
 
 // money shows minor units in major units with the currency code.
@@ -297,19 +298,45 @@ type sandboxData struct {
 	Payment, Product, Amount string
 }
 
+// sandboxPayment is what the sandbox checkout settles: an order's payment or
+// a donation, found for the signed-in payer only.
+type sandboxPayment struct {
+	id, what, provider, currency string
+	amount                       int64
+	donation                     bool
+}
+
+func (s *Server) findSandboxPayment(r *http.Request, id string) (*sandboxPayment, error) {
+	p, o, err := s.Market.FindPayment(r.Context(), id)
+	if err == nil {
+		return &sandboxPayment{id: p.ID, what: o.ProductName, provider: p.Provider, currency: p.Currency, amount: p.Amount}, nil
+	}
+	if tide.ErrorCode(err) != tide.ENOTFOUND {
+		return nil, err
+	}
+	d, err := s.donationCheckout(r, id)
+	if err != nil {
+		return nil, err
+	}
+	return &sandboxPayment{id: d.ID, what: "donation", provider: d.Provider, currency: d.Currency, amount: d.Amount, donation: true}, nil
+}
+
 // sandboxPage is the built-in provider's checkout: it stands where a real
 // provider's payment page would, and answers through a signed callback.
 func (s *Server) sandboxPage(w http.ResponseWriter, r *http.Request) {
 	if s.signedIn(w, r) == nil {
 		return
 	}
-	p, o, err := s.Market.FindPayment(r.Context(), r.URL.Query().Get("payment"))
+	p, err := s.findSandboxPayment(r, r.URL.Query().Get("payment"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d := sandboxData{Payment: p.ID, Product: o.ProductName, Amount: money(p.Amount, p.Currency)}
-	s.render(w, r, http.StatusOK, "sandbox", s.newView(r, "sandbox.title", d))
+	v := s.newView(r, "sandbox.title", sandboxData{Payment: p.id, Product: p.what, Amount: money(p.amount, p.currency)})
+	if p.donation {
+		v.Data = sandboxData{Payment: p.id, Product: v.T("donations.gift"), Amount: money(p.amount, p.currency)}
+	}
+	s.render(w, r, http.StatusOK, "sandbox", v)
 }
 
 func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
@@ -317,13 +344,13 @@ func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, _, err := s.Market.FindPayment(ctx, r.PostFormValue("payment"))
+	p, err := s.findSandboxPayment(r, r.PostFormValue("payment"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	sandbox, ok := s.Market.Payments.(*market.Sandbox)
-	if !ok || p.Provider != sandbox.Name() {
+	sandbox, ok := s.sandboxOf()
+	if !ok || p.provider != sandbox.Name() {
 		s.pageError(w, r, tide.NotFound("payment"))
 		return
 	}
@@ -332,8 +359,14 @@ func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, tide.Invalid("outcome", "outcome must be succeeded or failed"))
 		return
 	}
-	h, body := sandbox.Sign(market.PaymentEvent{PaymentID: p.ID, Status: outcome, Amount: p.Amount, Currency: p.Currency})
-	if err := s.Market.PaymentCallback(ctx, sandbox.Name(), h, body); err != nil {
+	h, body := sandbox.Sign(market.PaymentEvent{PaymentID: p.id, Status: outcome, Amount: p.amount, Currency: p.currency})
+	back := "/orders"
+	if p.donation {
+		err, back = s.Engage.DonationCallback(ctx, sandbox.Name(), h, body), "/donations"
+	} else {
+		err = s.Market.PaymentCallback(ctx, sandbox.Name(), h, body)
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -341,5 +374,5 @@ func (s *Server) sandboxSubmit(w http.ResponseWriter, r *http.Request) {
 	if outcome == market.PaymentDeclined {
 		done = "declined"
 	}
-	http.Redirect(w, r, "/orders?done="+done, http.StatusSeeOther)
+	http.Redirect(w, r, back+"?done="+done, http.StatusSeeOther)
 }

@@ -1,0 +1,58 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tide-project/tide/internal/engage"
+)
+
+// TestNeedPages posts a need, approves it, donates to it through the
+// sandbox checkout and delivers it, all through the pages; the need's public
+// page shows the money in, then out with the proof, and participation
+// counts the donor.
+func TestNeedPages(t *testing.T) {
+	site := newMarketSite(t)
+	county, buyer := site.signIn(t, "county1"), site.signIn(t, "buyer")
+	bad := url.Values{"kind": {"village"}, "region": {"520101001001"}, "title": {"School bags for Grade 1"}, "amount": {"lots"}}
+	wantPage(t, "a need with a bad amount", county.form(t, "/needs/manage", bad), http.StatusBadRequest, `id="error"`)
+	bad.Set("amount", "300")
+	wantRedirect(t, "post a need", county.form(t, "/needs/manage", bad), "/needs/manage")
+	page := wantPage(t, "the officials' list", county.do(t, "GET", "/needs/manage", nil, ""), http.StatusOK, "School bags for Grade 1")
+	i := strings.Index(page, `id="approve-`)
+	if i < 0 {
+		t.Fatal("the pending need has no approve button")
+	}
+	id := page[i+len(`id="approve-`):]
+	id = id[:strings.IndexByte(id, '"')]
+	if rec := buyer.do(t, "GET", "/needs/"+id, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("a pending need's public page: %d, want 404", rec.Code)
+	}
+	wantRedirect(t, "approve", county.form(t, "/needs/"+id+"/approve", url.Values{}), "/needs/manage")
+	wantPage(t, "the public list", buyer.do(t, "GET", "/needs", nil, ""), http.StatusOK, `href="/needs/`+id+`"`)
+	wantPage(t, "a donation over what is needed", buyer.form(t, "/needs/"+id+"/donate", url.Values{"amount": {"300.01"}}), http.StatusBadRequest, `id="error"`)
+	rec := buyer.form(t, "/needs/"+id+"/donate", url.Values{"amount": {"50"}})
+	wantRedirect(t, "donate", rec, "/sandbox/pay?payment=")
+	checkout := rec.Header().Get("Location")
+	wantPage(t, "the donation's checkout", buyer.do(t, "GET", checkout, nil, ""), http.StatusOK, "50.00 CNY")
+	if rec := county.do(t, "GET", checkout, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("someone else opens the donor's checkout: %d, want 404", rec.Code)
+	}
+	payment := strings.TrimPrefix(checkout, "/sandbox/pay?payment=")
+	wantRedirect(t, "pay the donation", buyer.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/donations?done=paid")
+	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY")
+	wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`)
+	wantRedirect(t, "deliver", county.form(t, "/needs/"+id+"/deliver", url.Values{"note": {"Bags handed out on 1 December"}}), "/needs/manage")
+	wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
+		"Bags handed out on 1 December", `data-state="delivered"`)
+
+	var p engage.Participation
+	site.call(t, "admin", "GET", "/api/v1/participation", nil, http.StatusOK, &p)
+	if p.Donated != 1 || p.Participants != 1 {
+		t.Errorf("participation after one gift = %+v, want 1 donor taking part", p)
+	}
+	var rep engage.LedgerReport
+	site.call(t, "admin", "GET", "/api/v1/ledger/verify", nil, http.StatusOK, &rep)
+}
