@@ -236,7 +236,7 @@ func currentPath(tb testing.TB, ctx context.Context) string {
 // officer cannot see another county's page.
 func TestBrowser(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second) // the demo starts inside it; each step has its own timeout
 	defer cancel()
 	m := startDemo(t, sqlstore.TestURL(t, sqlstore.SQLite))
 	base := m.URL()

@@ -56,7 +56,7 @@ func liveRoom(tb testing.TB, base string) demoLiveRoom {
 // the registry, in its page and in the API.
 func TestMarketBrowser(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second) // the demo starts inside it; each step has its own timeout
 	defer cancel()
 	m := startDemo(t, "")
 	base := m.URL()

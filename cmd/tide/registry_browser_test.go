@@ -55,7 +55,7 @@ func regIDNumber(birth string) string {
 // saves the household and measures pages at 360 px wide there.
 func TestRegistryBrowser(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second) // the demo starts inside it; each step has its own timeout
 	defer cancel()
 	m := startRegistryDemo(t, 0)
 	base := m.URL()
