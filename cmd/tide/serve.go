@@ -14,8 +14,8 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/demo"
-	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
 	"github.com/tide-project/tide/internal/region"
