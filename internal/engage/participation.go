@@ -10,7 +10,8 @@ import (
 
 // Participation is what the public did in a region over a period: of the
 // public accounts that live there, how many bought from a live room, how
-// many donated to a need, and how many did at least one of these — the
+// many donated to a need, how many liked a product or a need, how many made
+// a share, and how many did at least one of these — the
 // platform's own count of the share of people who took part.
 type Participation struct {
 	Region string    `json:"region"`
@@ -22,6 +23,8 @@ type Participation struct {
 	Public       int `json:"public"`
 	Purchased    int `json:"purchased"`
 	Donated      int `json:"donated"`
+	Liked        int `json:"liked"`
+	Shared       int `json:"shared"`
 	Participants int `json:"participants"`
 	// Rate is Participants / Public, 0 when there is nobody.
 	Rate     float64         `json:"rate"`
@@ -30,7 +33,7 @@ type Participation struct {
 
 // ParticipationStore counts the public's actions by home region prefix over
 // [from, to): orders not cancelled, donations paid (refunded ones count:
-// the donor took part).
+// the donor took part), likes standing and shares made.
 type ParticipationStore interface {
 	CountParticipation(ctx context.Context, prefix string, from, to time.Time) (Participation, error)
 }

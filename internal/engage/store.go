@@ -6,10 +6,12 @@ import (
 	"github.com/tide-project/tide/internal/audit"
 )
 
-// Store persists needs, donations and the ledger. Every write appends its
+// Store persists needs, donations, the ledger, likes and shares. Every write appends its
 // audit change in the same transaction, and a move that carries a posting
 // writes it in that transaction too, so a state and its money never part.
 type Store interface {
+	ShareStore
+
 	// CreateNeed checks that the region exists and, for a household need,
 	// that the household lies in it, naming the field at fault.
 	CreateNeed(ctx context.Context, n *Need, c audit.Change) error

@@ -32,6 +32,7 @@ func (s *Server) routeAPI() {
 	s.routeLiveAPI()
 	s.routeParticipation()
 	s.routeEngageAPI()
+	s.routeShareAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))
 	})))

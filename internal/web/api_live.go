@@ -109,6 +109,9 @@ func (s *Server) apiPlaceOrder(w http.ResponseWriter, r *http.Request) {
 	h["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusCreated)
 	w.Write(*bp)
+	if len(r.Header["Cookie"]) > 0 {
+		s.attributeOrder(r, o.ID)
+	}
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}

@@ -20,6 +20,7 @@ func (s *Server) routeNeedPages() {
 	s.page("GET /needs/manage", s.manageNeedsPage)
 	s.page("POST /needs/manage", s.needSubmit)
 	s.page("POST /needs/{id}/{action}", s.needActionSubmit)
+	s.routeSharePages()
 }
 
 type needCard struct {
@@ -69,6 +70,9 @@ func (s *Server) needsPage(w http.ResponseWriter, r *http.Request) {
 type needData struct {
 	Need     needCard
 	Approved bool
+	Likes    *engage.Likes
+	// ShareURL is the link of a share the viewer just made.
+	ShareURL string
 }
 
 func (s *Server) needPage(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +93,16 @@ func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, status int, fo
 	if nm := s.regionNames(r.Context(), []string{n.Region})[n.Region]; nm != "" {
 		c.Region = nm
 	}
-	v := s.newView(r, "needs.title", needData{Need: c, Approved: n.State == engage.NeedApproved})
+	likes, err := s.Engage.CountLikes(r.Context(), engage.ItemNeed, n.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := needData{Need: c, Approved: n.State == engage.NeedApproved, Likes: likes}
+	if code := shareCode(r.URL.Query().Get("share")); code != "" {
+		d.ShareURL = "/s/" + code
+	}
+	v := s.newView(r, "needs.title", d)
 	if formErr != nil {
 		v.Error = s.fieldMessage(v, formErr)
 	}

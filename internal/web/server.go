@@ -55,9 +55,11 @@ type Server struct {
 
 	mux       *http.ServeMux
 	likeLimit *rateLimit
-	apiRoutes []string
-	pages     *pages
-	metrics   *metrics
+	// itemLikeLimit bounds each person's likes of products and needs.
+	itemLikeLimit *rateLimit
+	apiRoutes     []string
+	pages         *pages
+	metrics       *metrics
 }
 
 // Handler builds the routes and returns the server's root handler.

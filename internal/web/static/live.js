@@ -195,4 +195,20 @@
       });
     });
   }
+  // Sharing: make a share of the room and show its link.
+  var share = byId("share");
+  if (share) {
+    share.addEventListener("click", function () {
+      if (!signedIn) { window.location.href = root.getAttribute("data-login"); return; }
+      post("/api/v1/shares", { kind: "room", id: room })
+        .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
+        .then(function (body) {
+          var a = byId("share-url");
+          a.href = body.url;
+          a.textContent = new URL(body.url, window.location.href).href;
+          byId("share-link").hidden = false;
+        })
+        .catch(function () { window.alert(t("share-failed")); });
+    });
+  }
 })();
