@@ -48,9 +48,23 @@ func TestNeedPages(t *testing.T) {
 	wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
 		"Bags handed out on 1 December", `data-state="delivered"`)
 
+	// The donor likes the need and shares it.
+	wantRedirect(t, "like", buyer.form(t, "/needs/"+id+"/like", url.Values{}), "/needs/"+id)
+	page = wantPage(t, "the need after a like", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `<span id="need-likes">1</span>`, `aria-pressed="true"`)
+	rec = buyer.form(t, "/needs/"+id+"/share", url.Values{})
+	if rec.Code != http.StatusSeeOther && rec.Code != http.StatusOK {
+		t.Fatalf("share: %d", rec.Code)
+	}
+	if rec.Code == http.StatusSeeOther {
+		rec = buyer.do(t, "GET", rec.Header().Get("Location"), nil, "")
+	}
+	if !strings.Contains(rec.Body.String(), `id="share-link"`) || !strings.Contains(rec.Body.String(), "/s/") {
+		t.Errorf("the need page shows no share link after sharing")
+	}
+
 	var p engage.Participation
 	site.call(t, "admin", "GET", "/api/v1/participation", nil, http.StatusOK, &p)
-	if p.Donated != 1 || p.Participants != 1 {
+	if p.Donated != 1 || p.Participants != 1 || p.Liked != 1 || p.Shared != 1 {
 		t.Errorf("participation after one gift = %+v, want 1 donor taking part", p)
 	}
 	var rep engage.LedgerReport
