@@ -158,7 +158,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 	}
 	if m.Config.Demo && n == 0 {
 		start := time.Now()
-		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Out: m.Out}, demo.DefaultShape,
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Engage: m.Engage, Out: m.Out}, demo.DefaultShape,
 			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 
+	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
@@ -44,6 +45,9 @@ type Services struct {
 	Registry *registry.Service
 	// Market, when set, gets the demo sellers, products and a live room.
 	Market *market.Service
+	// Engage, when set with Market, gets the demo needs, donations, likes
+	// and members of the public.
+	Engage *engage.Service
 	// Out, when set, gets a one-line summary from the steps that make people.
 	Out io.Writer
 }
@@ -95,6 +99,7 @@ var Steps = []Step{
 	{Name: "users", Run: makeUsers},
 	{Name: "households", Run: makeHouseholds},
 	{Name: "market", Run: makeMarket},
+	{Name: "engage", Run: makeEngage},
 }
 
 // Generate builds the demo province with the given seed and password (a

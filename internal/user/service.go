@@ -47,6 +47,8 @@ type NewUser struct {
 	Password    string      `json:"password"`
 	Roles       []tide.Role `json:"roles"`
 	Scope       string      `json:"scope"`
+	// HomeRegion is where a member of the public lives, if they say.
+	HomeRegion string `json:"home_region,omitempty"`
 }
 
 // Create adds a user. Only an administrator may, and only within their scope.
@@ -56,7 +58,7 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
 		return nil, tide.Errorf(tide.EFORBIDDEN, "only an administrator may add users")
 	}
 	u := &User{Name: strings.TrimSpace(in.Name), DisplayName: strings.TrimSpace(in.DisplayName),
-		Roles: in.Roles, Scope: strings.TrimSpace(in.Scope), CreatedAt: s.now().UTC()}
+		Roles: in.Roles, Scope: strings.TrimSpace(in.Scope), HomeRegion: strings.TrimSpace(in.HomeRegion), CreatedAt: s.now().UTC()}
 	if u.DisplayName == "" {
 		u.DisplayName = u.Name
 	}
