@@ -97,6 +97,9 @@ func checkLedger(tb testing.TB, b *bench, seed uint64, step int) {
 			donors += v
 		default:
 			held += v
+			if v < 0 {
+				tb.Fatalf("seed %d step %d: account %s is negative (%d); only donors' outside accounts may be", seed, step, acct, v)
+			}
 		}
 	}
 	if held != kept || donors != -kept {

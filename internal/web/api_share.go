@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,8 +17,12 @@ const (
 )
 
 // LikesPerMinute bounds each person's likes and unlikes of products and
-// needs.
-const LikesPerMinute = 30
+// needs; AddressLikesPerMinute bounds those of everyone behind one address,
+// so a flood from many accounts on one machine is refused too.
+const (
+	LikesPerMinute        = 30
+	AddressLikesPerMinute = 60
+)
 
 func (s *Server) routeShareAPI() {
 	m := func(pattern string, h http.HandlerFunc) { s.api(pattern, s.needEngage(h)) }
@@ -28,6 +31,7 @@ func (s *Server) routeShareAPI() {
 	m("POST /api/v1/shares", s.apiCreateShare)
 	m("GET /api/v1/shares", s.apiShares)
 	s.itemLikeLimit = newRateLimit(LikesPerMinute/60.0, LikesPerMinute)
+	s.addrLikeLimit = newRateLimit(AddressLikesPerMinute/60.0, AddressLikesPerMinute)
 }
 
 // ItemInput is the body of the like and share routes.
@@ -44,13 +48,16 @@ type ShareOutput struct {
 
 func shareOutput(sh *engage.Share) ShareOutput { return ShareOutput{Share: sh, URL: "/s/" + sh.Code} }
 
-// likeItem likes or unlikes for the caller, within their rate.
-func (s *Server) likeItem(ctx context.Context, in ItemInput, on bool) (*engage.Likes, error) {
+// likeItem likes or unlikes for the caller, within their rate and their
+// address's.
+func (s *Server) likeItem(r *http.Request, in ItemInput, on bool) (*engage.Likes, error) {
+	ctx := r.Context()
 	a := tide.ActorFrom(ctx)
 	if a == nil {
 		return nil, tide.Errorf(tide.EUNAUTHORIZED, "sign in to like")
 	}
-	if !s.itemLikeLimit.allow(strconv.FormatInt(a.UserID, 10), time.Now()) {
+	now := time.Now()
+	if !s.itemLikeLimit.allow(strconv.FormatInt(a.UserID, 10), now) || !s.addrLikeLimit.allow(s.clientAddr(r), now) {
 		return nil, tide.Errorf(tide.ETOOMANY, "too many likes; wait a minute")
 	}
 	if on {
@@ -68,7 +75,7 @@ func (s *Server) apiLikes(w http.ResponseWriter, r *http.Request, on bool) {
 		s.Error(w, r, err)
 		return
 	}
-	l, err := s.likeItem(r.Context(), in, on)
+	l, err := s.likeItem(r, in, on)
 	answer(s, w, r, http.StatusOK, l, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/web"
 )
 
 // TestNeedPages posts a need, approves it, donates to it through the
@@ -69,4 +70,31 @@ func TestNeedPages(t *testing.T) {
 	}
 	var rep engage.LedgerReport
 	site.call(t, "admin", "GET", "/api/v1/ledger/verify", nil, http.StatusOK, &rep)
+}
+
+// TestLikeFloodFromOneAddress has three accounts on one address like a need
+// far faster than people do: past the address's limit every like is refused
+// with 429, and the need keeps one like per person who got through.
+func TestLikeFloodFromOneAddress(t *testing.T) {
+	site := newMarketSite(t)
+	var n engage.Need
+	site.call(t, "county1", "POST", "/api/v1/needs", map[string]any{"kind": "village", "region": "520101001001",
+		"title": "Seeds", "amount": 10000, "currency": "CNY"}, http.StatusCreated, &n)
+	site.call(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/approve", nil, http.StatusOK, nil)
+	refused := 0
+	for _, who := range []string{"buyer", "county1", "county2"} {
+		for range web.LikesPerMinute {
+			rec := site.do(t, who, "POST", "/api/v1/likes", jsonBody(map[string]string{"kind": "need", "id": n.ID}), "application/json")
+			switch rec.Code {
+			case http.StatusOK, http.StatusCreated:
+			case http.StatusTooManyRequests:
+				refused++
+			default:
+				t.Fatalf("like as %s: %d %s", who, rec.Code, rec.Body)
+			}
+		}
+	}
+	if refused == 0 || refused < 90-web.AddressLikesPerMinute {
+		t.Errorf("%d of 90 likes from one address in an instant refused, want at least %d", refused, 90-web.AddressLikesPerMinute)
+	}
 }

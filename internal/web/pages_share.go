@@ -25,7 +25,7 @@ func (s *Server) needLikeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.likeItem(r.Context(), ItemInput{Kind: engage.ItemNeed, ID: id}, r.PostFormValue("undo") != "1"); err != nil {
+	if _, err := s.likeItem(r, ItemInput{Kind: engage.ItemNeed, ID: id}, r.PostFormValue("undo") != "1"); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

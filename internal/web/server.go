@@ -57,6 +57,8 @@ type Server struct {
 	likeLimit *rateLimit
 	// itemLikeLimit bounds each person's likes of products and needs.
 	itemLikeLimit *rateLimit
+	// addrLikeLimit bounds the likes of everyone behind one address.
+	addrLikeLimit *rateLimit
 	apiRoutes     []string
 	pages         *pages
 	metrics       *metrics
