@@ -280,3 +280,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	m.Logger.Info("shutting down")
 	return nil
 }
+
+// openSender picks how sign-up codes reach people: SMTP when configured,
+// the log otherwise.
+func (m *Main) openSender() error {
+	if m.Config.SMTP == "" {
+		m.Users.Sender = user.LogSender{Logger: m.Logger}
+		return nil
+	}
+	s, err := user.NewSMTPSender(m.Config.SMTP)
+	if err != nil {
+		return fmt.Errorf("--smtp: %w", err)
+	}
+	m.Users.Sender = s
+	return nil
+}

@@ -90,18 +90,3 @@ func (m *Main) loadRoom(ctx context.Context, id string) (live.Snapshot, error) {
 	}
 	return snap, nil
 }
-
-// openSender picks how sign-up codes reach people: SMTP when configured,
-// the log otherwise.
-func (m *Main) openSender() error {
-	if m.Config.SMTP == "" {
-		m.Users.Sender = user.LogSender{Logger: m.Logger}
-		return nil
-	}
-	s, err := user.NewSMTPSender(m.Config.SMTP)
-	if err != nil {
-		return fmt.Errorf("--smtp: %w", err)
-	}
-	m.Users.Sender = s
-	return nil
-}

@@ -17,7 +17,6 @@ import (
 	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
-	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/secret"
 	"github.com/tide-project/tide/internal/sqlstore"
@@ -43,16 +42,7 @@ func newMarketSite(tb testing.TB) *marketSite {
 	tb.Helper()
 	db := sqlstore.OpenTest(tb, sqlstore.SQLite)
 	ctx := tide.WithActor(context.Background(), tide.System)
-	rs := []*region.Region{{Code: "52", Name: "P", Level: region.Province}, {Code: "5201", Name: "Pre", Level: region.Prefecture, Parent: "52"}}
-	for _, c := range []string{"520101", "520102"} {
-		rs = append(rs, &region.Region{Code: c, Name: "C" + c, Level: region.County, Parent: "5201"},
-			&region.Region{Code: c + "001", Name: "T" + c, Level: region.Township, Parent: c},
-			&region.Region{Code: c + "001001", Name: "V" + c, Level: region.Village, Parent: c + "001"})
-	}
-	regions := region.NewService(db)
-	if err := regions.CreateAll(ctx, rs); err != nil {
-		tb.Fatal(err)
-	}
+	regions := testRegions(tb, db)
 	users := user.NewService(db)
 	site := &marketSite{transferSite: transferSite{tokens: map[string]string{}, users: users}}
 	for _, u := range []struct {

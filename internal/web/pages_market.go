@@ -314,7 +314,10 @@ func (s *Server) findSandboxPayment(r *http.Request, id string) (*sandboxPayment
 	if tide.ErrorCode(err) != tide.ENOTFOUND {
 		return nil, err
 	}
-	d, err := s.donationCheckout(r, id)
+	if s.Engage == nil {
+		return nil, tide.NotFound("payment")
+	}
+	d, err := s.Engage.FindDonation(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}

@@ -48,15 +48,11 @@ func (s *Server) needsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d needsData
-	names := map[string]string{}
-	for _, n := range list {
-		names[n.Region] = ""
+	codes := make([]string, len(list))
+	for i, n := range list {
+		codes[i] = n.Region
 	}
-	codes := make([]string, 0, len(names))
-	for c := range names {
-		codes = append(codes, c)
-	}
-	names = s.regionNames(r.Context(), codes)
+	names := s.regionNames(r.Context(), codes)
 	for _, n := range list {
 		c := s.needCard(n)
 		if nm := names[n.Region]; nm != "" {
@@ -243,15 +239,6 @@ func (s *Server) needActionSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/needs/manage", http.StatusSeeOther)
-}
-
-// donationCheckout is the sandbox checkout of a donation: it finds the
-// caller's donation and answers it through a signed callback.
-func (s *Server) donationCheckout(r *http.Request, id string) (*engage.Donation, error) {
-	if s.Engage == nil {
-		return nil, tide.NotFound("payment")
-	}
-	return s.Engage.FindDonation(r.Context(), id)
 }
 
 // sandboxOf returns the market's sandbox provider, if that is what pays.

@@ -35,9 +35,10 @@ type transferSite struct {
 
 const transferPassword = "transfer-pass-1"
 
-func newTransferSite(tb testing.TB) *transferSite {
+// testRegions creates the test sites' province 52: counties 520101 and
+// 520102, each with township 001 and village 001001.
+func testRegions(tb testing.TB, db *sqlstore.DB) *region.Service {
 	tb.Helper()
-	db := sqlstore.OpenTest(tb, sqlstore.SQLite)
 	ctx := tide.WithActor(context.Background(), tide.System)
 	rs := []*region.Region{{Code: "52", Name: "P", Level: region.Province}, {Code: "5201", Name: "Pre", Level: region.Prefecture, Parent: "52"}}
 	for _, c := range []string{"520101", "520102"} {
@@ -49,6 +50,14 @@ func newTransferSite(tb testing.TB) *transferSite {
 	if err := regions.CreateAll(ctx, rs); err != nil {
 		tb.Fatal(err)
 	}
+	return regions
+}
+
+func newTransferSite(tb testing.TB) *transferSite {
+	tb.Helper()
+	db := sqlstore.OpenTest(tb, sqlstore.SQLite)
+	ctx := tide.WithActor(context.Background(), tide.System)
+	regions := testRegions(tb, db)
 	users := user.NewService(db)
 	site := &transferSite{tokens: map[string]string{}, users: users}
 	for _, u := range []struct {
