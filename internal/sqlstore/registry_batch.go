@@ -102,26 +102,33 @@ func (r rowWithID) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.i
 
 // FindOpenExits returns the exits under way of the given households.
 func (db *DB) FindOpenExits(ctx context.Context, householdIDs []int64) (map[int64]*registry.Exit, error) {
-	out := make(map[int64]*registry.Exit, len(householdIDs))
+	return findOpen(ctx, db, householdIDs, `SELECT `+exitColumns+`, e.household_id FROM exits e JOIN households h ON h.id = e.household_id
+			WHERE e.household_id IN (%s) AND e.open = ?`, scanExit)
+}
+
+// findOpen reads, in chunks of household IDs, the open cases a query
+// selects (its IN list as %s, then the open flag), each row ending in its
+// household's ID, into a map by household.
+func findOpen[T any](ctx context.Context, db *DB, householdIDs []int64, query string, scan func(interface{ Scan(...any) error }) (T, error)) (map[int64]T, error) {
+	out := make(map[int64]T, len(householdIDs))
 	for start := 0; start < len(householdIDs); start += batchRows {
 		chunk := householdIDs[start:min(start+batchRows, len(householdIDs))]
 		args := make([]any, 0, len(chunk)+1)
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := db.query(ctx, `SELECT `+exitColumns+`, e.household_id FROM exits e JOIN households h ON h.id = e.household_id
-			WHERE e.household_id IN (`+placeholders(len(chunk))+`) AND e.open = ?`, append(args, true)...)
+		rows, err := db.query(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, true)...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var hid int64
-			e, err := scanExit(rowWithID{rows, &hid})
+			v, err := scan(rowWithID{rows, &hid})
 			if err != nil {
 				rows.Close()
 				return nil, err
 			}
-			out[hid] = e
+			out[hid] = v
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -305,33 +312,8 @@ func (tx *Tx) setStatuses(ctx context.Context, hs []*registry.Household, scs []*
 
 // FindOpenWatches returns the open monitoring cases of the given households.
 func (db *DB) FindOpenWatches(ctx context.Context, householdIDs []int64) (map[int64]*registry.Watch, error) {
-	out := make(map[int64]*registry.Watch, len(householdIDs))
-	for start := 0; start < len(householdIDs); start += batchRows {
-		chunk := householdIDs[start:min(start+batchRows, len(householdIDs))]
-		args := make([]any, 0, len(chunk)+1)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		rows, err := db.query(ctx, `SELECT `+watchColumns+`, w.household_id FROM watches w JOIN households h ON h.id = w.household_id
-			WHERE w.household_id IN (`+placeholders(len(chunk))+`) AND w.open = ?`, append(args, true)...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var hid int64
-			w, err := scanWatch(rowWithID{rows, &hid})
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[hid] = w
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return findOpen(ctx, db, householdIDs, `SELECT `+watchColumns+`, w.household_id FROM watches w JOIN households h ON h.id = w.household_id
+			WHERE w.household_id IN (%s) AND w.open = ?`, scanWatch)
 }
 
 // CreateWatches opens monitoring cases, setting their IDs, and moves the
