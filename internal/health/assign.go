@@ -1,0 +1,335 @@
+package health
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/tide"
+)
+
+// Costs weigh the optimiser's choices. Every cost is in minutes of routine
+// waiting.
+type Costs struct {
+	// Weights are what a minute of waiting costs at each urgency.
+	Weights map[Urgency]int64
+	// LanguagePenalty is added when the specialist does not speak the
+	// request's language; with HardLanguage such a pairing is never made.
+	LanguagePenalty int64
+	HardLanguage    bool
+	// LoadWeight is added for each consultation the specialist already
+	// holds in the horizon, to spread the work.
+	LoadWeight int64
+}
+
+// DefaultCosts make an emergency minute worth ten urgent ones and a hundred
+// routine ones, a language barrier worth ten hours of routine waiting, and
+// each consultation already held worth half an hour.
+var DefaultCosts = Costs{
+	Weights:         map[Urgency]int64{Emergency: 100, Urgent: 10, Routine: 1},
+	LanguagePenalty: 600,
+	LoadWeight:      30,
+}
+
+// slot is one bookable slot in the horizon with its free places.
+type slot struct {
+	specialist int // index into the run's specialists
+	starts     time.Time
+	minutes    int
+	capacity   int
+	free       int
+}
+
+// slots lists the slots of sp's weekly hours that start in [from, to), in
+// the service's zone.
+func (s *Service) slots(sp *Specialist, idx int, from, to time.Time) []slot {
+	var out []slot
+	zone := s.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	day := time.Date(from.In(zone).Year(), from.In(zone).Month(), from.In(zone).Day(), 0, 0, 0, 0, zone)
+	for ; day.Before(to); day = day.AddDate(0, 0, 1) {
+		for _, h := range sp.Hours {
+			if day.Weekday() != h.Weekday {
+				continue
+			}
+			start, _ := clock(h.Start)
+			end, _ := clock(h.End)
+			for m := start; m+h.SlotMinutes <= end; m += h.SlotMinutes {
+				at := day.Add(time.Duration(m) * time.Minute)
+				if at.Before(from) || !at.Before(to) {
+					continue
+				}
+				out = append(out, slot{specialist: idx, starts: at.UTC(), minutes: h.SlotMinutes, capacity: h.Capacity, free: h.Capacity})
+			}
+		}
+	}
+	return out
+}
+
+// AssignResult is what one run of the optimiser did.
+type AssignResult struct {
+	Assigned []*Consultation `json:"assigned"`
+	// Unassigned are the open requests left for want of a fitting slot.
+	Unassigned []string `json:"unassigned"`
+	Cost       int64    `json:"cost"`
+}
+
+// Assign runs the optimiser over the open requests in the official's area:
+// each is given a slot, at the lowest total cost, or left open when no
+// fitting slot is free, the least urgent first.
+func (s *Service) Assign(ctx context.Context) (*AssignResult, error) {
+	a, err := official(ctx, "run the assignment")
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	reqs, _, err := s.store.FindRequests(ctx, RequestFilter{Prefix: a.Scope, States: []RequestState{RequestOpen}, Limit: 1 << 20})
+	if err != nil {
+		return nil, err
+	}
+	res := &AssignResult{Assigned: []*Consultation{}, Unassigned: []string{}}
+	if len(reqs) == 0 {
+		return res, nil
+	}
+	sps, _, err := s.store.FindSpecialists(ctx, SpecialistFilter{Limit: 1 << 20})
+	if err != nil {
+		return nil, err
+	}
+	booked, err := s.store.Bookings(ctx, now, now.Add(s.Horizon))
+	if err != nil {
+		return nil, err
+	}
+	load := make([]int64, len(sps))
+	var slots []slot
+	for i, sp := range sps {
+		for _, sl := range s.slots(sp, i, now, now.Add(s.Horizon)) {
+			n := booked[SlotKey{Specialist: sp.ID, Starts: sl.starts.Unix()}]
+			load[i] += int64(n)
+			if sl.free -= n; sl.free > 0 {
+				slots = append(slots, sl)
+			}
+		}
+	}
+	p, expl := s.problem(reqs, sps, slots, load)
+	sol, err := solve(p)
+	if err != nil {
+		return nil, fmt.Errorf("assign: %w", err)
+	}
+	var cs []*Consultation
+	var capacity []int
+	var changes []audit.Change
+	for i, r := range reqs {
+		arc := sol.right[i]
+		if arc < 0 {
+			res.Unassigned = append(res.Unassigned, r.ID)
+			continue
+		}
+		sl := slots[arc]
+		c := &Consultation{RequestID: r.ID, SpecialistID: sps[sl.specialist].ID, Starts: sl.starts, Minutes: sl.minutes,
+			Token: rand.Text(), Explanation: expl(i, int(arc)), AssignedBy: "optimiser", CreatedAt: now}
+		res.Cost += c.Explanation.Cost
+		cs, capacity = append(cs, c), append(capacity, sl.capacity)
+		changes = append(changes, audit.Change{Actor: a.Name, Action: "assign", Entity: "consult_request", EntityID: r.ID,
+			Before: map[string]any{"state": RequestOpen}, After: c})
+	}
+	if len(cs) > 0 {
+		if err := s.store.Book(ctx, cs, capacity, changes); err != nil {
+			return nil, err
+		}
+	}
+	res.Assigned = cs
+	if res.Assigned == nil {
+		res.Assigned = []*Consultation{}
+	}
+	return res, nil
+}
+
+// problem is an assignment problem as the optimiser takes it: each left node
+// (a request) needs one unit; each right node (a slot) has a capacity.
+type problem struct {
+	left     int
+	capacity []int32
+	arcs     []arc
+	skip     []int64
+}
+
+type arc struct {
+	left, right int32
+	cost        int64
+}
+
+// solution gives each left node its right node, or -1.
+type solution struct {
+	right []int32
+	cost  int64
+}
+
+// problem builds the optimiser's problem: an arc from each request to each
+// free slot of a specialist who offers its specialty, inside one of its
+// windows, costing the request's waiting weighted by urgency, plus the
+// language penalty and the specialist's load. Leaving a request out costs
+// more than any arc, times its urgency's weight, so the most urgent are
+// served first when slots are short. It returns the problem and a function
+// explaining the cost of request i in slot j.
+func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*problem, func(i, j int) Explanation) {
+	explain := func(i, j int) (Explanation, bool) {
+		r, sl := reqs[i], slots[j]
+		sp := sps[sl.specialist]
+		var e Explanation
+		if !sp.Offers(r.Specialty) || !fits(r.Windows, sl) {
+			return e, false
+		}
+		if !sp.Speaks(r.Language) {
+			if s.Costs.HardLanguage {
+				return e, false
+			}
+			e.LanguagePenalty = s.Costs.LanguagePenalty
+		}
+		e.WaitingMinutes = max(int64(sl.starts.Sub(r.CreatedAt)/time.Minute), 0)
+		e.UrgencyWeight = s.weight(r.Urgency)
+		e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
+		e.Load = load[sl.specialist]
+		e.LoadCost = e.Load * s.Costs.LoadWeight
+		e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
+		return e, true
+	}
+	p := &problem{left: len(reqs), capacity: make([]int32, len(slots)), skip: make([]int64, len(reqs))}
+	for j, sl := range slots {
+		p.capacity[j] = int32(sl.free)
+	}
+	var most int64
+	for i := range reqs {
+		for j := range slots {
+			if e, ok := explain(i, j); ok {
+				p.arcs = append(p.arcs, arc{left: int32(i), right: int32(j), cost: e.Cost})
+				most = max(most, e.Cost)
+			}
+		}
+	}
+	for i, r := range reqs {
+		p.skip[i] = (most + 1) * s.weight(r.Urgency)
+	}
+	return p, func(i, j int) Explanation { e, _ := explain(i, j); return e }
+}
+
+func (s *Service) weight(u Urgency) int64 {
+	if w := s.Costs.Weights[u]; w > 0 {
+		return w
+	}
+	return 1
+}
+
+// fits reports whether a slot lies in one of the windows; no windows means
+// any time.
+func fits(ws []Window, sl slot) bool {
+	if len(ws) == 0 {
+		return true
+	}
+	end := sl.starts.Add(time.Duration(sl.minutes) * time.Minute)
+	return slices.ContainsFunc(ws, func(w Window) bool { return w.Holds(sl.starts, end) })
+}
+
+// Reassign puts a request into the given slot of a specialist by an
+// official's choice, whether it was open or assigned; the slot must be one of
+// the specialist's and have room.
+func (s *Service) Reassign(ctx context.Context, requestID, specialistID string, starts time.Time) (*Consultation, error) {
+	a, err := official(ctx, "reassign consultations")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.FindRequest(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Sees(r.Region) {
+		return nil, tide.NotFound("request")
+	}
+	if r.State != RequestOpen && r.State != RequestAssigned {
+		return nil, &tide.Error{Code: tide.ECONFLICT, Field: "state", Message: fmt.Sprintf("a %s request cannot be reassigned", r.State)}
+	}
+	sp, err := s.store.FindSpecialist(ctx, specialistID)
+	if tide.ErrorCode(err) == tide.ENOTFOUND {
+		return nil, tide.Invalid("specialist", "specialist %s does not exist", specialistID)
+	} else if err != nil {
+		return nil, err
+	}
+	if !sp.Offers(r.Specialty) {
+		return nil, tide.Invalid("specialist", "%s does not practise %s", sp.Name, r.Specialty)
+	}
+	starts = starts.UTC()
+	now := s.Now().UTC()
+	var chosen *slot
+	for _, sl := range s.slots(sp, 0, starts, starts.Add(time.Minute)) {
+		if sl.starts.Equal(starts) {
+			chosen = &sl
+		}
+	}
+	if chosen == nil {
+		return nil, tide.Invalid("starts", "%s has no slot starting at %s", sp.Name, starts.In(s.zone()).Format("2006-01-02 15:04"))
+	}
+	if !starts.After(now) {
+		return nil, tide.Invalid("starts", "the slot has already begun")
+	}
+	booked, err := s.store.Bookings(ctx, now, now.Add(s.Horizon))
+	if err != nil {
+		return nil, err
+	}
+	var held int64
+	for k, n := range booked {
+		if k.Specialist == sp.ID {
+			held += int64(n)
+		}
+	}
+	_, expl := s.problem([]*Request{r}, []*Specialist{sp}, []slot{*chosen}, []int64{held})
+	e := expl(0, 0)
+	if e.UrgencyWeight == 0 { // outside the windows or the language rule: explain it anyway
+		e.WaitingMinutes = max(int64(starts.Sub(r.CreatedAt)/time.Minute), 0)
+		e.UrgencyWeight = s.weight(r.Urgency)
+		e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
+		if !sp.Speaks(r.Language) {
+			e.LanguagePenalty = s.Costs.LanguagePenalty
+		}
+		e.Load, e.LoadCost = held, held*s.Costs.LoadWeight
+		e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
+	}
+	e.Manual = true
+	c := &Consultation{RequestID: r.ID, SpecialistID: sp.ID, Starts: starts, Minutes: chosen.minutes, Token: rand.Text(),
+		Explanation: e, AssignedBy: a.Name, CreatedAt: now}
+	var before any = map[string]any{"state": r.State}
+	if old, err := s.store.FindConsultation(ctx, r.ID); err == nil {
+		before = old
+	}
+	ch := audit.Change{Actor: a.Name, Action: "reassign", Entity: "consult_request", EntityID: r.ID, Before: before, After: c}
+	if err := s.store.Rebook(ctx, c, chosen.capacity, ch); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Service) zone() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
+	}
+	return s.Zone
+}
+
+// Run assigns open requests every interval until ctx ends, as the system.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Assign(tide.WithActor(ctx, tide.System)); err != nil && s.OnError != nil && ctx.Err() == nil {
+				s.OnError(err)
+			}
+		}
+	}
+}
