@@ -11,6 +11,7 @@ import (
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
@@ -36,6 +37,8 @@ type Server struct {
 	Market    *market.Service
 	// Engage serves needs and donations; nil answers its routes 404.
 	Engage *engage.Service
+	// Health serves remote consultation; nil answers its routes 404.
+	Health *health.Service
 	// Participation counts the public's purchases and donations.
 	Participation engage.ParticipationStore
 	// Live sends live rooms' state to their viewers.

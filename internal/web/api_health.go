@@ -1,0 +1,401 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tide-project/tide/internal/health"
+	"github.com/tide-project/tide/internal/tide"
+)
+
+// MaxRequestBody bounds a consultation request with its attachments.
+const MaxRequestBody = health.MaxAttachments*health.MaxAttachmentBytes + MaxJSONBody
+
+// routeHealthAPI registers clinics, specialists, consultation requests,
+// assignment, records, follow-ups and the reports.
+func (s *Server) routeHealthAPI() {
+	m := func(pattern string, h http.HandlerFunc) { s.api(pattern, s.needHealth(h)) }
+	m("GET /api/v1/health/clinics", s.apiClinics)
+	m("POST /api/v1/health/clinics", s.apiCreateClinic)
+	m("GET /api/v1/health/specialists", s.apiSpecialists)
+	m("POST /api/v1/health/specialists", s.apiCreateSpecialist)
+	m("PATCH /api/v1/health/specialists/{id}", s.apiUpdateSpecialist)
+	m("GET /api/v1/health/requests", s.apiConsultRequests)
+	m("POST /api/v1/health/requests", s.apiCreateConsultRequest)
+	m("GET /api/v1/health/requests/{id}", s.apiConsultRequest)
+	m("POST /api/v1/health/requests/{id}/attachments", s.apiAddAttachment)
+	m("GET /api/v1/health/attachments/{id}", s.apiAttachment)
+	m("POST /api/v1/health/assign", s.apiAssign)
+	m("POST /api/v1/health/requests/{id}/reassign", s.apiReassign)
+	m("PUT /api/v1/health/requests/{id}/meeting", s.apiMeeting)
+	m("GET /api/v1/health/requests/{id}/record", s.apiRecord)
+	m("PUT /api/v1/health/requests/{id}/record", s.apiWriteRecord)
+	m("GET /api/v1/health/follow-ups", s.apiFollowUps)
+	m("POST /api/v1/health/follow-ups/{id}/done", s.apiCompleteFollowUp)
+	m("GET /api/v1/health/reports", s.apiHealthReport)
+}
+
+// needHealth answers 404 while the server runs without remote consultation.
+func (s *Server) needHealth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.Health == nil {
+			s.Error(w, r, tide.NotFound("route"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) apiClinics(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := paging(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	list, total, err := s.Health.Clinics(r.Context(), health.ClinicFilter{Prefix: r.URL.Query().Get("region"), Offset: offset, Limit: limit})
+	answer(s, w, r, http.StatusOK, page[*health.Clinic]{Items: nonNil(list), Total: total, Offset: offset, Limit: limit}, err)
+}
+
+// ClinicInput is the body of POST /api/v1/health/clinics.
+type ClinicInput struct {
+	Name   string             `json:"name"`
+	Level  health.ClinicLevel `json:"level"`
+	Region string             `json:"region"`
+	Staff  []int64            `json:"staff"`
+}
+
+func (s *Server) apiCreateClinic(w http.ResponseWriter, r *http.Request) {
+	var in ClinicInput
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c := &health.Clinic{Name: in.Name, Level: in.Level, Region: in.Region, Staff: in.Staff}
+	err := s.Health.CreateClinic(r.Context(), c)
+	answer(s, w, r, http.StatusCreated, c, err)
+}
+
+func (s *Server) apiSpecialists(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := paging(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	list, total, err := s.Health.Specialists(r.Context(), health.SpecialistFilter{Specialty: r.URL.Query().Get("specialty"), Offset: offset, Limit: limit})
+	answer(s, w, r, http.StatusOK, page[*health.Specialist]{Items: nonNil(list), Total: total, Offset: offset, Limit: limit}, err)
+}
+
+// SpecialistInput is the body of POST /api/v1/health/specialists.
+type SpecialistInput struct {
+	UserID      int64          `json:"user_id"`
+	Name        string         `json:"name"`
+	Hospital    string         `json:"hospital"`
+	Region      string         `json:"region"`
+	Specialties []string       `json:"specialties"`
+	Languages   []string       `json:"languages"`
+	Hours       []health.Hours `json:"hours"`
+}
+
+func (s *Server) apiCreateSpecialist(w http.ResponseWriter, r *http.Request) {
+	var in SpecialistInput
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	sp := &health.Specialist{UserID: in.UserID, Name: in.Name, Hospital: in.Hospital, Region: in.Region,
+		Specialties: in.Specialties, Languages: in.Languages, Hours: in.Hours}
+	err := s.Health.CreateSpecialist(r.Context(), sp)
+	answer(s, w, r, http.StatusCreated, sp, err)
+}
+
+func (s *Server) apiUpdateSpecialist(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Specialties []string       `json:"specialties"`
+		Languages   []string       `json:"languages"`
+		Hours       []health.Hours `json:"hours"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	sp, err := s.Health.UpdateSpecialist(r.Context(), r.PathValue("id"), in.Specialties, in.Languages, in.Hours)
+	answer(s, w, r, http.StatusOK, sp, err)
+}
+
+func (s *Server) apiConsultRequests(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := paging(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := health.RequestFilter{Prefix: q.Get("region"), Offset: offset, Limit: limit}
+	if c := q.Get("clinic"); c != "" {
+		f.ClinicIDs = []string{c}
+	}
+	if st := q.Get("state"); st != "" {
+		f.States = []health.RequestState{health.RequestState(st)}
+	}
+	list, total, err := s.Health.Requests(r.Context(), f)
+	answer(s, w, r, http.StatusOK, page[*health.Request]{Items: nonNil(list), Total: total, Offset: offset, Limit: limit}, err)
+}
+
+// ConsultRequestInput is the body of POST /api/v1/health/requests, or its
+// "request" part when attachments come with it as multipart/form-data.
+type ConsultRequestInput struct {
+	Clinic    string          `json:"clinic"`
+	Patient   health.Patient  `json:"patient"`
+	Complaint string          `json:"complaint"`
+	Specialty string          `json:"specialty"`
+	Urgency   health.Urgency  `json:"urgency"`
+	Language  string          `json:"language"`
+	Windows   []health.Window `json:"windows"`
+	Consent   bool            `json:"consent"`
+}
+
+func (in *ConsultRequestInput) request() *health.Request {
+	return &health.Request{ClinicID: in.Clinic, Patient: in.Patient, Complaint: in.Complaint, Specialty: in.Specialty,
+		Urgency: in.Urgency, Language: in.Language, Windows: in.Windows, Consent: in.Consent}
+}
+
+// apiCreateConsultRequest takes a request as JSON, or as multipart/form-data
+// with the JSON in the "request" part and files in "attachments" parts.
+func (s *Server) apiCreateConsultRequest(w http.ResponseWriter, r *http.Request) {
+	var in ConsultRequestInput
+	var uploads []health.Upload
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBody)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			s.Error(w, r, formError(err))
+			return
+		}
+		defer r.MultipartForm.RemoveAll()
+		dec := json.NewDecoder(strings.NewReader(r.FormValue("request")))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			s.Error(w, r, decodeError(err))
+			return
+		}
+		var err error
+		if uploads, err = readUploads(r.MultipartForm.File["attachments"]); err != nil {
+			s.Error(w, r, formError(err))
+			return
+		}
+	} else if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	req := in.request()
+	err := s.Health.CreateRequest(r.Context(), req, uploads)
+	answer(s, w, r, http.StatusCreated, req, err)
+}
+
+// readUploads reads uploaded files whole; the service checks them.
+func readUploads(files []*multipart.FileHeader) ([]health.Upload, error) {
+	var out []health.Upload
+	for _, fh := range files {
+		u, err := readUpload(fh)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func readUpload(fh *multipart.FileHeader) (health.Upload, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return health.Upload{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, health.MaxAttachmentBytes+1))
+	return health.Upload{Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data}, err
+}
+
+// consultView is a request with its appointment and record, as far as they go.
+type consultView struct {
+	Request      *health.Request      `json:"request"`
+	Consultation *health.Consultation `json:"consultation,omitempty"`
+	Record       *health.Record       `json:"record,omitempty"`
+}
+
+func (s *Server) apiConsultRequest(w http.ResponseWriter, r *http.Request) {
+	v, err := s.consultView(r, r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) consultView(r *http.Request, id string) (*consultView, error) {
+	ctx := r.Context()
+	req, err := s.Health.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &consultView{Request: req}
+	if v.Consultation, err = s.Health.Consultation(ctx, id); err != nil && tide.ErrorCode(err) != tide.ENOTFOUND {
+		return nil, err
+	}
+	if v.Record, err = s.Health.Record(ctx, id); err != nil && tide.ErrorCode(err) != tide.ENOTFOUND {
+		return nil, err
+	}
+	return v, nil
+}
+
+// apiAddAttachment takes one file as multipart/form-data ("file" part), or
+// as the raw body named by ?name=.
+func (s *Server) apiAddAttachment(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, health.MaxAttachmentBytes+MaxJSONBody)
+	var u health.Upload
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			s.Error(w, r, formError(err))
+			return
+		}
+		defer r.MultipartForm.RemoveAll()
+		files := r.MultipartForm.File["file"]
+		if len(files) != 1 {
+			s.Error(w, r, tide.Invalid("file", "send exactly one file in the part named file"))
+			return
+		}
+		var err error
+		if u, err = readUpload(files[0]); err != nil {
+			s.Error(w, r, formError(err))
+			return
+		}
+	} else {
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			s.Error(w, r, bodyError(err))
+			return
+		}
+		u = health.Upload{Name: r.URL.Query().Get("name"), ContentType: r.Header.Get("Content-Type"), Data: data}
+	}
+	att, err := s.Health.AddAttachment(r.Context(), r.PathValue("id"), u)
+	answer(s, w, r, http.StatusCreated, att, err)
+}
+
+func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request) {
+	f, att, err := s.Health.OpenAttachment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(att.Name, `"`, "")+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	io.Copy(w, f)
+}
+
+func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request) {
+	res, err := s.Health.Assign(r.Context())
+	answer(s, w, r, http.StatusOK, res, err)
+}
+
+func (s *Server) apiReassign(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Specialist string    `json:"specialist"`
+		Starts     time.Time `json:"starts"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c, err := s.Health.Reassign(r.Context(), r.PathValue("id"), in.Specialist, in.Starts)
+	answer(s, w, r, http.StatusOK, c, err)
+}
+
+func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ExternalURL string `json:"external_url"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c, err := s.Health.SetExternalURL(r.Context(), r.PathValue("id"), in.ExternalURL)
+	answer(s, w, r, http.StatusOK, c, err)
+}
+
+func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.Health.Record(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, rec, err)
+}
+
+// RecordInput is the body of PUT /api/v1/health/requests/{id}/record.
+type RecordInput struct {
+	Advice       string               `json:"advice"`
+	Prescription string               `json:"prescription"`
+	Referral     string               `json:"referral"`
+	FollowUps    []health.NewFollowUp `json:"follow_ups"`
+}
+
+func (s *Server) apiWriteRecord(w http.ResponseWriter, r *http.Request) {
+	var in RecordInput
+	if err := decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rec := &health.Record{RequestID: r.PathValue("id"), Advice: in.Advice, Prescription: in.Prescription, Referral: in.Referral}
+	err := s.Health.WriteRecord(r.Context(), rec, in.FollowUps)
+	answer(s, w, r, http.StatusOK, rec, err)
+}
+
+func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := s.Health.FollowUps(r.Context(), q.Get("request"), q.Get("due"))
+	answer(s, w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+}
+
+func (s *Server) apiCompleteFollowUp(w http.ResponseWriter, r *http.Request) {
+	fu, err := s.Health.CompleteFollowUp(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, fu, err)
+}
+
+// apiHealthReport answers the resource report for ?region= over ?from= to
+// ?to= (dates; the last 30 days by default).
+func (s *Server) apiHealthReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err := dateParam(q.Get("from"), "from")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	to, err := dateParam(q.Get("to"), "to")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rep, err := s.Health.Report(r.Context(), q.Get("region"), from, to)
+	answer(s, w, r, http.StatusOK, rep, err)
+}
+
+// dateParam reads a YYYY-MM-DD query parameter; empty is the zero time.
+func dateParam(v, name string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, tide.Invalid(name, "%s is a date such as 2026-03-01", name)
+	}
+	return t, nil
+}
+
+// formError reports a multipart body that could not be read: too large, or
+// malformed.
+func formError(err error) error {
+	if e := decodeError(err); tide.ErrorCode(e) == tide.ETOOLARGE {
+		return e
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return decodeError(err)
+	}
+	return tide.Invalid("", "the multipart body cannot be read: %v", err)
+}
