@@ -52,6 +52,12 @@ type Config struct {
 	// SMTP sends the codes of public sign-up by e-mail; empty writes them
 	// to the log instead.
 	SMTP string
+	// AssignEvery is how often open consultation requests are assigned
+	// (0: only on demand); ConsultZone is the time zone of specialists'
+	// hours; RoomBefore and RoomAfter open a consultation's video room
+	// before its start and close it after.
+	AssignEvery, RoomBefore, RoomAfter time.Duration
+	ConsultZone                        string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -59,7 +65,8 @@ func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", Data: "./tide-data", DemoSeed: 1, LogFormat: "auto",
 		LogLevel: "info", ShutdownWait: 10 * time.Second,
 		ExitPolicy: "cn-2020", PostingDays: 7, OrderBatch: 500, OrderWriters: 1,
-		UnpaidTimeout: market.DefaultUnpaidTimeout}
+		UnpaidTimeout: market.DefaultUnpaidTimeout,
+		AssignEvery:   5 * time.Minute, RoomBefore: 15 * time.Minute, RoomAfter: time.Hour, ConsultZone: "UTC"}
 }
 
 // DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
@@ -116,6 +123,15 @@ func (c *Config) Validate() error {
 	if c.UnpaidTimeout < time.Minute {
 		errs = append(errs, fmt.Errorf("--unpaid-timeout %s: want at least 1m", c.UnpaidTimeout))
 	}
+	if c.AssignEvery < 0 || (c.AssignEvery > 0 && c.AssignEvery < 10*time.Second) {
+		errs = append(errs, fmt.Errorf("--assign-every %s: want 0 (on demand only) or at least 10s", c.AssignEvery))
+	}
+	if c.RoomBefore < 0 || c.RoomAfter <= 0 || c.RoomBefore+c.RoomAfter > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("--room-before %s, --room-after %s: want a window of up to a day around the start", c.RoomBefore, c.RoomAfter))
+	}
+	if _, err := loadZone(c.ConsultZone); err != nil {
+		errs = append(errs, err)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -161,6 +177,10 @@ func (c *Config) options() []option {
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
+		{"assign-every", "TIDE_ASSIGN_EVERY", "how often open consultation requests are assigned (0: on demand only)", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.AssignEvery, n, c.AssignEvery, u) }},
+		{"consult-zone", "TIDE_CONSULT_ZONE", "time zone of specialists' weekly hours, such as Asia/Shanghai", str(&c.ConsultZone)},
+		{"room-before", "TIDE_ROOM_BEFORE", "how long before a consultation its video room opens", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.RoomBefore, n, c.RoomBefore, u) }},
+		{"room-after", "TIDE_ROOM_AFTER", "how long after a consultation's start its video room closes", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.RoomAfter, n, c.RoomAfter, u) }},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/demo"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/policy"
@@ -45,6 +46,10 @@ type Main struct {
 	// Engage holds needs and donations, paid through the market's provider.
 	Engage *engage.Service
 	Live   *live.Hub
+	// Health holds remote consultation; stopAssign ends its scheduled
+	// assignment.
+	Health     *health.Service
+	stopAssign context.CancelFunc
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc
 	Server     *web.Server
@@ -90,7 +95,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openRegistry(ctx); err != nil {
 		return err
 	}
-	return m.openMarket()
+	if err := m.openMarket(); err != nil {
+		return err
+	}
+	return m.openHealth()
 }
 
 // openRegistry loads the policies and the ID key, builds the measure indexes
@@ -158,7 +166,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 	}
 	if m.Config.Demo && n == 0 {
 		start := time.Now()
-		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Engage: m.Engage, Out: m.Out}, demo.DefaultShape,
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Engage: m.Engage, Health: m.Health, Out: m.Out}, demo.DefaultShape,
 			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
 		if err != nil {
 			return err
@@ -191,7 +199,7 @@ func (m *Main) Prepare(ctx context.Context) error {
 // Start listens and serves in the background.
 func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
-		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
+		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Health: m.Health, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -230,6 +238,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.stopUpkeep != nil {
 		m.stopUpkeep()
+	}
+	if m.stopAssign != nil {
+		m.stopAssign()
 	}
 	if m.Live != nil {
 		errs = append(errs, m.Live.Close())

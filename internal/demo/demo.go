@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
@@ -48,6 +49,9 @@ type Services struct {
 	// Engage, when set with Market, gets the demo needs, donations, likes
 	// and members of the public.
 	Engage *engage.Service
+	// Health, when set, gets the demo clinics, specialists and a week of
+	// consultations.
+	Health *health.Service
 	// Out, when set, gets a one-line summary from the steps that make people.
 	Out io.Writer
 }
@@ -100,6 +104,7 @@ var Steps = []Step{
 	{Name: "households", Run: makeHouseholds},
 	{Name: "market", Run: makeMarket},
 	{Name: "engage", Run: makeEngage},
+	{Name: "health", Run: makeHealth},
 }
 
 // Generate builds the demo province with the given seed and password (a

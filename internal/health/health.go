@@ -87,7 +87,9 @@ type Specialist struct {
 }
 
 // Offers reports whether the specialist practises specialty.
-func (sp *Specialist) Offers(specialty string) bool { return slices.Contains(sp.Specialties, specialty) }
+func (sp *Specialist) Offers(specialty string) bool {
+	return slices.Contains(sp.Specialties, specialty)
+}
 
 // Speaks reports whether the specialist speaks language.
 func (sp *Specialist) Speaks(language string) bool { return slices.Contains(sp.Languages, language) }

@@ -46,6 +46,14 @@ func NewService(s Store, sealer Sealer) *Service {
 		Horizon: 7 * 24 * time.Hour, RoomBefore: 15 * time.Minute, RoomAfter: 60 * time.Minute}
 }
 
+// WithClock returns a copy of the service that reads the time from now; the
+// demo files a past week's requests with one.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.Now = now
+	return &c
+}
+
 // Bounds of what people type.
 const (
 	MaxName      = 100

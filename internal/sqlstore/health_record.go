@@ -180,4 +180,3 @@ func (db *DB) Booked(ctx context.Context, f health.ReportFilter) (map[string]int
 	}
 	return out, rows.Err()
 }
-

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+	_ "time/tzdata" // the zone names work without the system's database
+
+	"github.com/tide-project/tide/internal/health"
+)
+
+// openHealth builds the consultation service, sealing patients with the
+// registry's key, and starts the scheduled assignment.
+func (m *Main) openHealth() error {
+	sealer, err := openSealer(&m.Config)
+	if err != nil {
+		return err
+	}
+	zone, err := loadZone(m.Config.ConsultZone)
+	if err != nil {
+		return err
+	}
+	svc := health.NewService(m.DB, sealer)
+	svc.AttachmentDir = filepath.Join(m.Config.Data, "attachments")
+	svc.Zone = zone
+	svc.RoomBefore, svc.RoomAfter = m.Config.RoomBefore, m.Config.RoomAfter
+	svc.OnError = func(err error) { m.Logger.Error("scheduled assignment", "error", err) }
+	m.Health = svc
+	if m.Config.AssignEvery > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		m.stopAssign = stop
+		go svc.Run(ctx, m.Config.AssignEvery)
+	}
+	return nil
+}
+
+// loadZone reads a time zone name; the zone database is built in, so the
+// names work on a machine without one.
+func loadZone(name string) (*time.Location, error) {
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("--consult-zone %q: %v", name, err)
+	}
+	return z, nil
+}
