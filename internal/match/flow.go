@@ -28,8 +28,8 @@ type ssp struct {
 	L, R, t int32
 	start   []int32 // arcs of left i are order[start[i]:start[i+1]]
 	order   []int32
-	pi      []int64 // node potentials
-	arc     []int32 // per left node: the arc it uses, -1 if none
+	pi      []int64   // node potentials
+	arc     []int32   // per left node: the arc it uses, -1 if none
 	on      [][]int32 // per right node: the arcs that use it
 	dist    []int64
 	pred    []int32 // the arc into a node on its shortest path
