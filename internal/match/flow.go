@@ -1,270 +1,247 @@
 package match
 
-import "math"
-
-const inf = math.MaxInt64 / 4
-
-// Solve returns a least-cost solution of p. It adds the left nodes one at a
-// time and, for each, augments along a shortest path in the residual network
-// (Dijkstra on reduced costs), so after each step the solution is optimal for
-// the left nodes added so far.
+// Solve returns a least-cost solution of p.
+//
+// Left nodes with identical rows (the same arcs in the same order and the
+// same Skip) are interchangeable, so they are merged into one class with a
+// supply: a day's requests fall into far fewer classes than there are
+// requests. The classes and right nodes split into connected components, and
+// each component is solved by the primal-dual method: a Dijkstra on reduced
+// costs from every class with supply left finds the distance D to the sink,
+// the potentials move by it, and a depth-first search pushes what it can
+// along arcs of reduced cost zero. The potentials stay valid on every
+// residual arc, so the flow is optimal for the supply placed so far, and
+// optimal outright once all is placed.
 func Solve(p *Problem) (*Solution, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	s := newSSP(p)
-	for i := range p.Left {
-		if !s.add(int32(i)) {
+	f := newFlow(p)
+	for _, classes := range f.components() {
+		if !f.solveComponent(classes) {
 			return nil, ErrInfeasible
 		}
 	}
-	return s.solution(), nil
+	return f.solution(), nil
 }
 
-// ssp holds the residual network of the successive-shortest-path solver.
-// Nodes are numbered left 0..L-1, right L..L+R-1, then the sink T.
-type ssp struct {
-	p       *Problem
-	L, R, t int32
-	start   []int32 // arcs of left i are order[start[i]:start[i+1]]
-	order   []int32
-	pi      []int64   // node potentials
-	arc     []int32   // per left node: the arc it uses, -1 if none
-	on      [][]int32 // per right node: the arcs that use it
+// flow is the network Solve works on. Nodes are numbered classes 0..K-1,
+// right nodes K..K+R-1, then the sink t; the sink's potential stays 0.
+type flow struct {
+	p    *Problem
+	K, R int32
+	t    int32
+
+	members []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
+	mstart  []int32
+	astart  []int32 // class k's arcs are astart[k] to astart[k+1]-1
+	right   []int32 // per class arc
+	cost    []int64
+	flow    []int32
+	classOf []int32
+	skip    []int64 // per class, inf when it must be served
+	rem     []int32 // per class: units not yet placed
+	skipped []int32 // per class: units left unassigned
+
+	used []int32   // per right node
+	on   [][]int32 // per right node: the class arcs with flow into it
+
+	pi      []int64 // potentials; reduced cost of a→b is cost + pi[a] - pi[b]
 	dist    []int64
-	pred    []int32 // the arc into a node on its shortest path
-	predT   int32   // the node before T: a right node with room, or a left node skipped
-	seen    []bool
+	done    []bool
 	touched []int32
 	heap    nodeHeap
+
+	phase   uint32
+	vis     []uint32 // phase in which a node was last entered by the search
+	curAt   []uint32 // phase in which cur[x] was set
+	cur     []int32  // next arc the search tries from a node
+	path    []int32  // arcs of the path found: forward, backward, forward, …
+	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
 
-func newSSP(p *Problem) *ssp {
-	L, R := int32(p.Left), int32(len(p.Capacity))
-	n := L + R + 1
-	s := &ssp{p: p, L: L, R: R, t: L + R,
-		start: make([]int32, L+1), order: make([]int32, len(p.Arcs)),
-		pi: make([]int64, n), arc: make([]int32, L), on: make([][]int32, R),
-		dist: make([]int64, n), pred: make([]int32, n), seen: make([]bool, n)}
+func newFlow(p *Problem) *flow {
+	f := &flow{p: p, R: int32(len(p.Capacity))}
+	f.group()
+	n := f.K + f.R + 1
+	f.t = n - 1
+	f.used = make([]int32, f.R)
+	f.on = make([][]int32, f.R)
+	f.pi = make([]int64, n)
+	f.dist = make([]int64, n)
+	f.done = make([]bool, n)
+	f.vis = make([]uint32, n)
+	f.curAt = make([]uint32, n)
+	f.cur = make([]int32, n)
+	for i := range f.dist {
+		f.dist[i] = inf
+	}
+	// Each class starts priced at its cheapest choice, so every arc's
+	// reduced cost is non-negative and the cheapest are zero.
+	for k := range f.K {
+		least := f.skip[k]
+		for a := f.astart[k]; a < f.astart[k+1]; a++ {
+			least = min(least, f.cost[a])
+		}
+		if least < inf {
+			f.pi[k] = -least
+		}
+	}
+	return f
+}
+
+// group merges left nodes with identical rows into classes.
+func (f *flow) group() {
+	p := f.p
+	L := int32(p.Left)
+	start := make([]int32, L+1)
 	for _, a := range p.Arcs {
-		s.start[a.Left+1]++
+		start[a.Left+1]++
 	}
 	for i := range L {
-		s.start[i+1] += s.start[i]
+		start[i+1] += start[i]
 	}
-	fill := append([]int32(nil), s.start[:L]...)
+	order := make([]int32, len(p.Arcs))
+	fill := append([]int32(nil), start[:L]...)
 	for k, a := range p.Arcs {
-		s.order[fill[a.Left]] = int32(k)
+		order[fill[a.Left]] = int32(k)
 		fill[a.Left]++
 	}
-	for i := range s.arc {
-		s.arc[i] = -1
-	}
-	for i := range s.dist {
-		s.dist[i] = inf
-	}
-	return s
-}
-
-// skip returns the cost of leaving left node i unassigned, or inf.
-func (s *ssp) skip(i int32) int64 {
-	if s.p.Skip == nil {
-		return inf
-	}
-	return s.p.Skip[i]
-}
-
-// add brings left node i0 into the solution along a shortest augmenting
-// path. It reports false when no path exists.
-func (s *ssp) add(i0 int32) bool {
-	p := s.p
-	// A new node has no incoming residual arcs; a potential that makes its
-	// arcs' reduced costs non-negative is all it needs.
-	best := int64(-inf)
-	for _, k := range s.order[s.start[i0]:s.start[i0+1]] {
-		a := p.Arcs[k]
-		best = max(best, s.pi[s.L+a.Right]-a.Cost)
-	}
-	if sk := s.skip(i0); sk < inf {
-		best = max(best, s.pi[s.t]-sk)
-	}
-	if best == -inf {
-		return false
-	}
-	s.pi[i0] = best
-	s.dist[i0] = 0
-	s.touched = append(s.touched, i0)
-	s.heap.push(heapEntry{0, i0})
-	found := false
-	var D int64
-	for len(s.heap) > 0 {
-		e := s.heap.pop()
-		x := e.node
-		if s.seen[x] || e.dist > s.dist[x] {
-			continue
+	skipOf := func(i int32) int64 {
+		if p.Skip == nil {
+			return inf
 		}
-		s.seen[x] = true
-		d := e.dist
-		if x == s.t {
-			found, D = true, d
-			break
+		return p.Skip[i]
+	}
+	same := func(i, j int32) bool {
+		if skipOf(i) != skipOf(j) || start[i+1]-start[i] != start[j+1]-start[j] {
+			return false
 		}
-		if x < s.L {
-			for _, k := range s.order[s.start[x]:s.start[x+1]] {
-				a := p.Arcs[k]
-				r := s.L + a.Right
-				s.relax(r, d+a.Cost+s.pi[x]-s.pi[r], k)
+		b := order[start[j]:start[j+1]]
+		for t, k := range order[start[i]:start[i+1]] {
+			x, y := p.Arcs[k], p.Arcs[b[t]]
+			if x.Right != y.Right || x.Cost != y.Cost {
+				return false
 			}
-			if sk := s.skip(x); sk < inf {
-				s.relax(s.t, d+sk+s.pi[x]-s.pi[s.t], x)
-			}
-			continue
 		}
-		r := x - s.L
-		if int32(len(s.on[r])) < p.Capacity[r] {
-			s.relax(s.t, d+s.pi[x]-s.pi[s.t], x)
-		}
-		for _, k := range s.on[r] {
+		return true
+	}
+	classOfLeft := make([]int32, L)
+	var reps []int32
+	var next []int32 // next class with the same hash, or -1
+	first := make(map[uint64]int32, 1024)
+	for i := range L {
+		h := uint64(skipOf(i))*0x9e3779b97f4a7c15 ^ uint64(start[i+1]-start[i])
+		for _, k := range order[start[i]:start[i+1]] {
 			a := p.Arcs[k]
-			s.relax(a.Left, d-a.Cost+s.pi[x]-s.pi[a.Left], k)
+			h = (h^uint64(a.Right))*0x100000001b3 ^ uint64(a.Cost)
+			h *= 0xff51afd7ed558ccd
+		}
+		k, ok := first[h]
+		for ok && !same(reps[k], i) {
+			k, ok = next[k], next[k] >= 0
+		}
+		if !ok {
+			k = int32(len(reps))
+			reps = append(reps, i)
+			if prev, seen := first[h]; seen {
+				next = append(next, prev)
+			} else {
+				next = append(next, -1)
+			}
+			first[h] = k
+		}
+		classOfLeft[i] = k
+	}
+	K := int32(len(reps))
+	f.K = K
+	f.mstart = make([]int32, K+1)
+	for _, k := range classOfLeft {
+		f.mstart[k+1]++
+	}
+	f.rem = make([]int32, K)
+	for k := range K {
+		f.rem[k] = f.mstart[k+1]
+		f.mstart[k+1] += f.mstart[k]
+	}
+	f.members = make([]int32, L)
+	mfill := append([]int32(nil), f.mstart[:K]...)
+	for i, k := range classOfLeft {
+		f.members[mfill[k]] = int32(i)
+		mfill[k]++
+	}
+	f.astart = make([]int32, K+1)
+	f.skip = make([]int64, K)
+	f.skipped = make([]int32, K)
+	for k, i := range reps {
+		f.astart[k+1] = f.astart[k] + start[i+1] - start[i]
+		f.skip[k] = skipOf(i)
+	}
+	A := f.astart[K]
+	f.right, f.cost, f.flow, f.classOf = make([]int32, A), make([]int64, A), make([]int32, A), make([]int32, A)
+	for k, i := range reps {
+		a := f.astart[k]
+		for _, x := range order[start[i]:start[i+1]] {
+			f.right[a], f.cost[a], f.classOf[a] = p.Arcs[x].Right, p.Arcs[x].Cost, int32(k)
+			a++
 		}
 	}
-	s.heap = s.heap[:0]
-	if found {
-		for _, x := range s.touched {
-			if s.seen[x] && s.dist[x] < D {
-				s.pi[x] -= D - s.dist[x]
+}
+
+// components returns the classes of each connected component of the network
+// without the sink.
+func (f *flow) components() [][]int32 {
+	parent := make([]int32, f.K+f.R)
+	for x := range parent {
+		parent[x] = int32(x)
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for a, r := range f.right {
+		x, y := find(f.classOf[a]), find(f.K+r)
+		if x != y {
+			parent[x] = y
+		}
+	}
+	index := map[int32]int{}
+	var out [][]int32
+	for k := range f.K {
+		root := find(k)
+		c, ok := index[root]
+		if !ok {
+			c = len(out)
+			index[root] = c
+			out = append(out, nil)
+		}
+		out[c] = append(out[c], k)
+	}
+	return out
+}
+
+// solveComponent places the supply of classes, all of one component. It
+// reports false when some of it cannot be placed.
+func (f *flow) solveComponent(classes []int32) bool {
+	free := classes
+	for len(free) > 0 {
+		D, ok := f.shortest(free)
+		if !ok {
+			return false
+		}
+		f.reprice(D)
+		f.push(free)
+		n := 0
+		for _, k := range free {
+			if f.rem[k] > 0 {
+				free[n] = k
+				n++
 			}
 		}
-		s.augment()
+		free = free[:n]
 	}
-	for _, x := range s.touched {
-		s.dist[x], s.seen[x] = inf, false
-	}
-	s.touched = s.touched[:0]
-	return found
-}
-
-// relax offers node x distance d through k: an arc, or for T the node
-// before it.
-func (s *ssp) relax(x int32, d int64, k int32) {
-	if d >= s.dist[x] {
-		return
-	}
-	if s.dist[x] == inf {
-		s.touched = append(s.touched, x)
-	}
-	s.dist[x] = d
-	if x == s.t {
-		s.predT = k
-	} else {
-		s.pred[x] = k
-	}
-	s.heap.push(heapEntry{d, x})
-}
-
-// augment shifts one unit along the shortest path that ends in T, from its
-// end back to the new left node.
-func (s *ssp) augment() {
-	arcs := s.p.Arcs
-	x := s.predT
-	if x < s.L { // the path ends by leaving left node x unassigned
-		old := s.arc[x]
-		s.arc[x] = -1
-		if old < 0 {
-			return
-		}
-		s.leave(old)
-		x = s.L + arcs[old].Right
-	}
-	for { // right node x takes the unit of the left node before it
-		k := s.pred[x]
-		z := arcs[k].Left
-		old := s.arc[z]
-		s.arc[z] = k
-		s.on[x-s.L] = append(s.on[x-s.L], k)
-		if old < 0 {
-			return
-		}
-		s.leave(old)
-		x = s.L + arcs[old].Right
-	}
-}
-
-// leave takes arc k off the list of its right node.
-func (s *ssp) leave(k int32) {
-	on := s.on[s.p.Arcs[k].Right]
-	for j, a := range on {
-		if a == k {
-			on[j] = on[len(on)-1]
-			s.on[s.p.Arcs[k].Right] = on[:len(on)-1]
-			return
-		}
-	}
-}
-
-// solution reads the assignment and its cost.
-func (s *ssp) solution() *Solution {
-	sol := &Solution{Right: make([]int32, s.L)}
-	for i, k := range s.arc {
-		if k < 0 {
-			sol.Right[i] = -1
-			sol.Cost += s.p.Skip[i]
-			continue
-		}
-		sol.Right[i] = s.p.Arcs[k].Right
-		sol.Cost += s.p.Arcs[k].Cost
-	}
-	return sol
-}
-
-type heapEntry struct {
-	dist int64
-	node int32
-}
-
-// nodeHeap is a binary min-heap of tentative distances.
-type nodeHeap []heapEntry
-
-func (h *nodeHeap) push(e heapEntry) {
-	*h = append(*h, e)
-	a := *h
-	j := len(a) - 1
-	for j > 0 {
-		parent := (j - 1) / 2
-		if a[parent].dist <= e.dist {
-			break
-		}
-		a[j] = a[parent]
-		j = parent
-	}
-	a[j] = e
-}
-
-func (h *nodeHeap) pop() heapEntry {
-	a := *h
-	top, last := a[0], a[len(a)-1]
-	a = a[:len(a)-1]
-	*h = a
-	n := len(a)
-	if n == 0 {
-		return top
-	}
-	j := 0
-	for {
-		c := 2*j + 1
-		if c >= n {
-			break
-		}
-		if c+1 < n && a[c+1].dist < a[c].dist {
-			c++
-		}
-		if last.dist <= a[c].dist {
-			break
-		}
-		a[j] = a[c]
-		j = c
-	}
-	a[j] = last
-	return top
+	return true
 }

@@ -10,7 +10,11 @@ package match
 import (
 	"errors"
 	"fmt"
+	"math"
 )
+
+// inf stands for no path; sums of two never overflow.
+const inf = math.MaxInt64 / 4
 
 // Arc lets left node Left take one unit of right node Right at Cost.
 type Arc struct {

@@ -176,3 +176,54 @@ func TestAssignMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// Many left nodes share rows here, so classes of several units form, and
+// the instances are too big for brute force: the plain successive shortest
+// path solver is the reference.
+func TestSolveMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 400 {
+		p := &Problem{Left: 1 + rng.IntN(60), Capacity: make([]int32, 1+rng.IntN(30))}
+		for r := range p.Capacity {
+			p.Capacity[r] = int32(rng.IntN(4))
+		}
+		rows := make([][]Arc, 1+rng.IntN(6))
+		span := []int64{4, 50, 100_000}[n%3]
+		for j := range rows {
+			for range rng.IntN(8) {
+				rows[j] = append(rows[j], Arc{Right: int32(rng.IntN(len(p.Capacity))), Cost: rng.Int64N(span) - span/5})
+			}
+		}
+		skips := []int64{rng.Int64N(2 * span), rng.Int64N(2 * span), 3 * span}
+		if n%4 != 0 {
+			p.Skip = make([]int64, p.Left)
+		}
+		for i := range p.Left {
+			for _, a := range rows[rng.IntN(len(rows))] {
+				a.Left = int32(i)
+				p.Arcs = append(p.Arcs, a)
+			}
+			if p.Skip != nil {
+				p.Skip[i] = skips[rng.IntN(len(skips))]
+			}
+		}
+		if n%2 == 1 { // rows in a different order form classes of their own
+			rng.Shuffle(len(p.Arcs), func(a, b int) { p.Arcs[a], p.Arcs[b] = p.Arcs[b], p.Arcs[a] })
+		}
+		want, werr := solveSSP(p)
+		got, err := Solve(p)
+		if werr != nil {
+			if !errors.Is(err, werr) {
+				t.Fatalf("instance %d: err = %v, want %v", n, err, werr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("instance %d: %v", n, err)
+		}
+		checkSolution(t, p, got)
+		if got.Cost != want.Cost {
+			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
+		}
+	}
+}
