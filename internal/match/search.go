@@ -1,0 +1,220 @@
+package match
+
+// shortest runs Dijkstra on reduced costs from every class in free at once
+// and returns the distance to the sink; false when the sink is out of reach.
+// It stops at the sink: nodes farther away keep no distance.
+func (f *flow) shortest(free []int32) (int64, bool) {
+	for _, k := range free {
+		f.reach(k, 0)
+	}
+	for len(f.heap) > 0 {
+		e := f.heap.pop()
+		x, d := e.node, e.dist
+		if f.done[x] || d > f.dist[x] {
+			continue
+		}
+		f.done[x] = true
+		if x == f.t {
+			f.heap = f.heap[:0]
+			return d, true
+		}
+		if x < f.K {
+			px := d + f.pi[x]
+			for a := f.astart[x]; a < f.astart[x+1]; a++ {
+				y := f.K + f.right[a]
+				if nd := px + f.cost[a] - f.pi[y]; nd < f.dist[y] {
+					f.reach(y, nd)
+				}
+			}
+			if s := f.skip[x]; s < inf {
+				f.reach(f.t, px+s)
+			}
+			continue
+		}
+		r := x - f.K
+		px := d + f.pi[x]
+		if f.used[r] < f.p.Capacity[r] {
+			f.reach(f.t, px)
+		}
+		for _, a := range f.on[r] {
+			k := f.classOf[a]
+			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] {
+				f.reach(k, nd)
+			}
+		}
+	}
+	f.clear()
+	return 0, false
+}
+
+// reach gives node x the tentative distance d if it is shorter.
+func (f *flow) reach(x int32, d int64) {
+	if d >= f.dist[x] {
+		return
+	}
+	if f.dist[x] == inf {
+		f.touched = append(f.touched, x)
+	}
+	f.dist[x] = d
+	f.heap.push(heapEntry{d, x})
+}
+
+// reprice lowers the potential of every node settled closer than D by the
+// difference, which keeps every reduced cost non-negative and makes the
+// arcs of every shortest path zero.
+func (f *flow) reprice(D int64) {
+	for _, x := range f.touched {
+		if f.done[x] && f.dist[x] < D {
+			f.pi[x] -= D - f.dist[x]
+		}
+	}
+	f.clear()
+}
+
+func (f *flow) clear() {
+	for _, x := range f.touched {
+		f.dist[x], f.done[x] = inf, false
+	}
+	f.touched = f.touched[:0]
+}
+
+// push sends as much of the free classes' supply as a depth-first search
+// finds room for along arcs of reduced cost zero. A node the search left
+// without finding the sink is not tried again in this phase.
+func (f *flow) push(free []int32) {
+	f.phase++
+	for _, k := range free {
+		for f.rem[k] > 0 && f.vis[k] != f.phase {
+			f.path = f.path[:0]
+			if !f.searchClass(k) {
+				break
+			}
+			f.augment(k)
+		}
+	}
+}
+
+// cursor returns where the search of node x resumes in this phase.
+func (f *flow) cursor(x, first int32) *int32 {
+	if f.curAt[x] != f.phase {
+		f.curAt[x], f.cur[x] = f.phase, first
+	}
+	return &f.cur[x]
+}
+
+func (f *flow) searchClass(k int32) bool {
+	f.vis[k] = f.phase
+	if s := f.skip[k]; s < inf && s+f.pi[k] == 0 {
+		f.endSlot = -1
+		return true
+	}
+	c := f.cursor(k, f.astart[k])
+	for ; *c < f.astart[k+1]; *c++ {
+		a := *c
+		y := f.K + f.right[a]
+		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
+			continue
+		}
+		f.path = append(f.path, a)
+		if f.searchRight(y) {
+			return true
+		}
+		f.path = f.path[:len(f.path)-1]
+	}
+	return false
+}
+
+func (f *flow) searchRight(y int32) bool {
+	f.vis[y] = f.phase
+	r := y - f.K
+	if f.used[r] < f.p.Capacity[r] {
+		f.endSlot = r
+		return true
+	}
+	c := f.cursor(y, 0)
+	for ; int(*c) < len(f.on[r]); *c++ {
+		a := f.on[r][*c]
+		k := f.classOf[a]
+		if f.vis[k] == f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
+			continue
+		}
+		f.path = append(f.path, a)
+		if f.searchClass(k) {
+			return true
+		}
+		f.path = f.path[:len(f.path)-1]
+	}
+	return false
+}
+
+// augment moves as many units as fit along f.path from class src: forward
+// arcs gain them, backward arcs lose them, and the path ends in a right
+// node with room or in a class whose units are left unassigned.
+func (f *flow) augment(src int32) {
+	delta := f.rem[src]
+	for j := 1; j < len(f.path); j += 2 {
+		delta = min(delta, f.flow[f.path[j]])
+	}
+	if f.endSlot >= 0 {
+		delta = min(delta, f.p.Capacity[f.endSlot]-f.used[f.endSlot])
+	}
+	f.rem[src] -= delta
+	f.vis[src] = 0
+	for j, a := range f.path {
+		r := f.right[a]
+		f.vis[f.K+r] = 0
+		if j%2 == 0 {
+			if f.flow[a] == 0 {
+				f.on[r] = append(f.on[r], a)
+			}
+			f.flow[a] += delta
+			continue
+		}
+		f.vis[f.classOf[a]] = 0
+		f.flow[a] -= delta
+		if f.flow[a] == 0 {
+			f.leave(r, a)
+		}
+	}
+	if f.endSlot >= 0 {
+		f.used[f.endSlot] += delta
+		return
+	}
+	last := src
+	if n := len(f.path); n > 0 {
+		last = f.classOf[f.path[n-1]]
+	}
+	f.skipped[last] += delta
+}
+
+// leave takes arc a off the list of right node r.
+func (f *flow) leave(r, a int32) {
+	on := f.on[r]
+	for j, b := range on {
+		if b == a {
+			on[j] = on[len(on)-1]
+			f.on[r] = on[:len(on)-1]
+			return
+		}
+	}
+}
+
+// solution hands each class's placed units to its members.
+func (f *flow) solution() *Solution {
+	s := &Solution{Right: make([]int32, f.p.Left)}
+	for k := range f.K {
+		m := f.members[f.mstart[k]:f.mstart[k+1]]
+		for a := f.astart[k]; a < f.astart[k+1]; a++ {
+			for range f.flow[a] {
+				s.Right[m[0]] = f.right[a]
+				m = m[1:]
+			}
+			s.Cost += int64(f.flow[a]) * f.cost[a]
+		}
+		for _, i := range m {
+			s.Right[i] = -1
+		}
+		s.Cost += int64(len(m)) * f.skip[k]
+	}
+	return s
+}
