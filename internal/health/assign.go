@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/match"
 	"github.com/tide-project/tide/internal/tide"
 )
 
@@ -116,7 +117,7 @@ func (s *Service) Assign(ctx context.Context) (*AssignResult, error) {
 		}
 	}
 	p, expl := s.problem(reqs, sps, slots, load)
-	sol, err := solve(p)
+	sol, err := match.Solve(p)
 	if err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
 	}
@@ -124,14 +125,14 @@ func (s *Service) Assign(ctx context.Context) (*AssignResult, error) {
 	var capacity []int
 	var changes []audit.Change
 	for i, r := range reqs {
-		arc := sol.right[i]
-		if arc < 0 {
+		j := sol.Right[i]
+		if j < 0 {
 			res.Unassigned = append(res.Unassigned, r.ID)
 			continue
 		}
-		sl := slots[arc]
+		sl := slots[j]
 		c := &Consultation{RequestID: r.ID, SpecialistID: sps[sl.specialist].ID, Starts: sl.starts, Minutes: sl.minutes,
-			Token: rand.Text(), Explanation: expl(i, int(arc)), AssignedBy: "optimiser", CreatedAt: now}
+			Token: rand.Text(), Explanation: expl(i, int(j)), AssignedBy: "optimiser", CreatedAt: now}
 		res.Cost += c.Explanation.Cost
 		cs, capacity = append(cs, c), append(capacity, sl.capacity)
 		changes = append(changes, audit.Change{Actor: a.Name, Action: "assign", Entity: "consult_request", EntityID: r.ID,
@@ -149,26 +150,6 @@ func (s *Service) Assign(ctx context.Context) (*AssignResult, error) {
 	return res, nil
 }
 
-// problem is an assignment problem as the optimiser takes it: each left node
-// (a request) needs one unit; each right node (a slot) has a capacity.
-type problem struct {
-	left     int
-	capacity []int32
-	arcs     []arc
-	skip     []int64
-}
-
-type arc struct {
-	left, right int32
-	cost        int64
-}
-
-// solution gives each left node its right node, or -1.
-type solution struct {
-	right []int32
-	cost  int64
-}
-
 // problem builds the optimiser's problem: an arc from each request to each
 // free slot of a specialist who offers its specialty, inside one of its
 // windows, costing the request's waiting weighted by urgency, plus the
@@ -176,7 +157,7 @@ type solution struct {
 // more than any arc, times its urgency's weight, so the most urgent are
 // served first when slots are short. It returns the problem and a function
 // explaining the cost of request i in slot j.
-func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*problem, func(i, j int) Explanation) {
+func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*match.Problem, func(i, j int) Explanation) {
 	explain := func(i, j int) (Explanation, bool) {
 		r, sl := reqs[i], slots[j]
 		sp := sps[sl.specialist]
@@ -198,21 +179,21 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 		e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
 		return e, true
 	}
-	p := &problem{left: len(reqs), capacity: make([]int32, len(slots)), skip: make([]int64, len(reqs))}
+	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
 	for j, sl := range slots {
-		p.capacity[j] = int32(sl.free)
+		p.Capacity[j] = int32(sl.free)
 	}
 	var most int64
 	for i := range reqs {
 		for j := range slots {
 			if e, ok := explain(i, j); ok {
-				p.arcs = append(p.arcs, arc{left: int32(i), right: int32(j), cost: e.Cost})
+				p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: e.Cost})
 				most = max(most, e.Cost)
 			}
 		}
 	}
 	for i, r := range reqs {
-		p.skip[i] = (most + 1) * s.weight(r.Urgency)
+		p.Skip[i] = (most + 1) * s.weight(r.Urgency)
 	}
 	return p, func(i, j int) Explanation { e, _ := explain(i, j); return e }
 }
