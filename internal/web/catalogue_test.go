@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/tide"
@@ -67,6 +68,7 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 			case "role.", "can.", "level.": // checked by TestCatalogueCoversRolesAndLevels
 			case "order.state.", "order.action.", "room.status.", "seller.status.", "seller.kind.": // TestCatalogueCoversMarket
 			case "need.kind.", "need.state.", "donation.state.": // TestCatalogueCoversNeeds
+			case "specialty.", "urgency.", "consult.state.", "consult.sex.": // TestCatalogueCoversHealth
 			default:
 				t.Errorf("%s builds keys %q+…; add a check that the catalogue has them all", f, m[1])
 			}
@@ -184,6 +186,29 @@ func TestCatalogueCoversNeeds(t *testing.T) {
 	}
 	for _, st := range []market.PaymentState{market.PaymentOpen, market.PaymentPaid, market.PaymentFailed, market.PaymentRefunded} {
 		keys = append(keys, "donation.state."+string(st))
+	}
+	for _, k := range keys {
+		if _, ok := catalogue[k]; !ok {
+			t.Errorf("catalogue.json has no %q", k)
+		}
+	}
+}
+
+// TestCatalogueCoversHealth checks the keys the consultation pages build
+// from a specialty, an urgency, a request's state and a patient's sex.
+func TestCatalogueCoversHealth(t *testing.T) {
+	var keys []string
+	for _, sp := range health.Specialties {
+		keys = append(keys, "specialty."+sp)
+	}
+	for _, u := range health.Urgencies {
+		keys = append(keys, "urgency."+string(u))
+	}
+	for _, st := range []health.RequestState{health.RequestOpen, health.RequestAssigned, health.RequestDone, health.RequestCancelled} {
+		keys = append(keys, "consult.state."+string(st))
+	}
+	for _, sex := range []string{"f", "m", "x"} {
+		keys = append(keys, "consult.sex."+sex)
 	}
 	for _, k := range keys {
 		if _, ok := catalogue[k]; !ok {
