@@ -68,8 +68,8 @@ type Store interface {
 	// CompleteFollowUp marks a follow-up done; ECONFLICT when it was.
 	CompleteFollowUp(ctx context.Context, id string, ch audit.Change) error
 
-	// Waiting sums the wait from request to appointment of consultations
-	// whose slots start in the period, by urgency and specialty.
+	// Waiting sums the wait from request to appointment of the requests
+	// made in the period that have one, by urgency and specialty.
 	Waiting(ctx context.Context, f ReportFilter) ([]WaitingRow, error)
 	// Unmet counts the requests still open, by prefecture and specialty.
 	Unmet(ctx context.Context, f ReportFilter) ([]UnmetRow, error)

@@ -117,14 +117,15 @@ func (db *DB) CompleteFollowUp(ctx context.Context, id string, ch audit.Change) 
 	})
 }
 
-// Waiting sums the waits of consultations whose slots start in the period.
+// Waiting sums the waits of the requests made in the period that have an
+// appointment.
 func (db *DB) Waiting(ctx context.Context, f health.ReportFilter) ([]health.WaitingRow, error) {
 	// starts_at is in seconds and created_at in microseconds.
 	rows, err := db.query(ctx, `SELECT r.urgency, r.specialty, COUNT(*),
 		CAST(SUM((c.starts_at * 1000000 - r.created_at) / 60000000) AS BIGINT), MAX((c.starts_at * 1000000 - r.created_at) / 60000000)
 		FROM consultations c JOIN consult_requests r ON r.id = c.request_id
-		WHERE c.starts_at >= ? AND c.starts_at < ? AND r.region LIKE ? ESCAPE '\'
-		GROUP BY r.urgency, r.specialty ORDER BY r.urgency, r.specialty`, f.From.Unix(), f.To.Unix(), likePrefix(f.Prefix))
+		WHERE r.created_at >= ? AND r.created_at < ? AND r.region LIKE ? ESCAPE '\'
+		GROUP BY r.urgency, r.specialty ORDER BY r.urgency, r.specialty`, micros(f.From), micros(f.To), likePrefix(f.Prefix))
 	if err != nil {
 		return nil, err
 	}
