@@ -82,12 +82,22 @@ type AssignResult struct {
 
 // Assign runs the optimiser over the open requests in the official's area:
 // each is given a slot, at the lowest total cost, or left open when no
-// fitting slot is free, the least urgent first.
+// fitting slot is free, the least urgent first. A run that meets another
+// (the schedule and a button at once) reads again and solves again.
 func (s *Service) Assign(ctx context.Context) (*AssignResult, error) {
 	a, err := official(ctx, "run the assignment")
 	if err != nil {
 		return nil, err
 	}
+	for try := 1; ; try++ {
+		res, err := s.assign(ctx, a)
+		if tide.ErrorCode(err) != tide.ECONFLICT || try == 3 {
+			return res, err
+		}
+	}
+}
+
+func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, error) {
 	now := s.Now().UTC()
 	reqs, _, err := s.store.FindRequests(ctx, RequestFilter{Prefix: a.Scope, States: []RequestState{RequestOpen}, Limit: 1 << 20})
 	if err != nil {

@@ -321,3 +321,29 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, in
 	}
 	return list, total, nil
 }
+
+// CancelRequest withdraws a request that is not yet answered; the clinic's
+// staff or an official whose area holds it may. Its slot is freed for others.
+func (s *Service) CancelRequest(ctx context.Context, id string) (*Request, error) {
+	a, err := signedIn(ctx, "cancel requests")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.FindRequest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.FindClinic(ctx, r.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.actsFor(a, c) {
+		return nil, tide.NotFound("request")
+	}
+	ch := audit.Change{Actor: a.Name, Action: "cancel", Entity: "consult_request", EntityID: r.ID,
+		Before: map[string]any{"state": r.State}, After: map[string]any{"state": RequestCancelled}}
+	if err := s.store.CancelRequest(ctx, id, ch); err != nil {
+		return nil, err
+	}
+	return s.Request(ctx, id)
+}

@@ -192,3 +192,28 @@ func TestReport(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelRequest withdraws a booked request: its place is free again and
+// its room is gone; another clinic cannot cancel, and a cancelled request
+// cannot be cancelled again.
+func TestCancelRequest(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBench(t, db)
+		r, c := b.assigned(t)
+		if _, err := b.svc.CancelRequest(as(b.stranger), r.ID); tide.ErrorCode(err) != tide.ENOTFOUND {
+			t.Errorf("another clinic cancels: %v, want ENOTFOUND", err)
+		}
+		got, err := b.svc.CancelRequest(as(b.staff), r.ID)
+		if err != nil || got.State != health.RequestCancelled {
+			t.Fatalf("cancel = %+v, %v; want cancelled", got, err)
+		}
+		if n := placesTaken(t, db)[health.SlotKey{Specialist: c.SpecialistID, Starts: c.Starts.Unix()}]; n != 0 {
+			t.Errorf("the cancelled consultation still holds %d places", n)
+		}
+		b.svc.Now = func() time.Time { return c.Starts }
+		if _, err := b.svc.EnterRoom(as(b.staff), c.Token); tide.ErrorCode(err) != tide.ENOTFOUND {
+			t.Errorf("enter a cancelled consultation's room: %v, want ENOTFOUND", err)
+		}
+		wantRefused(t, "cancel twice", func() error { _, err := b.svc.CancelRequest(as(b.staff), r.ID); return err }(), tide.ECONFLICT, "state")
+	})
+}

@@ -49,6 +49,9 @@ type Store interface {
 	// Rebook moves a request's consultation to c's slot, freeing the old
 	// one; ECONFLICT when the slot is full or the request is done.
 	Rebook(ctx context.Context, c *Consultation, capacity int, ch audit.Change) error
+	// CancelRequest cancels an open or assigned request, freeing its slot
+	// and closing its room; ECONFLICT when it is done or cancelled.
+	CancelRequest(ctx context.Context, id string, ch audit.Change) error
 	// FindConsultation returns a request's consultation, or ENOTFOUND.
 	FindConsultation(ctx context.Context, requestID string) (*Consultation, error)
 	// FindConsultationByToken returns the consultation of a room, or ENOTFOUND.

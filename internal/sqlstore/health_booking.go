@@ -103,21 +103,8 @@ func (db *DB) Rebook(ctx context.Context, c *health.Consultation, capacity int, 
 		if err := tx.moveRequest(ctx, c.RequestID, health.RequestAssigned, health.RequestOpen, health.RequestAssigned); err != nil {
 			return err
 		}
-		var specialist string
-		var starts int64
-		err := tx.queryRow(ctx, `SELECT specialist_id, starts_at FROM consultations WHERE request_id = ?`, c.RequestID).Scan(&specialist, &starts)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+		if err := tx.freePlace(ctx, c.RequestID); err != nil {
 			return err
-		default:
-			if _, err := tx.exec(ctx, `UPDATE consult_slots SET booked = booked - 1 WHERE specialist_id = ? AND starts_at = ? AND booked > 0`,
-				specialist, starts); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM consultations WHERE request_id = ?`, c.RequestID); err != nil {
-				return err
-			}
 		}
 		if err := tx.takePlace(ctx, c.SpecialistID, c.Starts, capacity); err != nil {
 			return err
@@ -127,6 +114,38 @@ func (db *DB) Rebook(ctx context.Context, c *health.Consultation, capacity int, 
 		}
 		return tx.appendAudit(ctx, ch)
 	})
+}
+
+// CancelRequest cancels a request, freeing its slot and dropping its room.
+func (db *DB) CancelRequest(ctx context.Context, id string, ch audit.Change) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		if err := tx.moveRequest(ctx, id, health.RequestCancelled, health.RequestOpen, health.RequestAssigned); err != nil {
+			return err
+		}
+		if err := tx.freePlace(ctx, id); err != nil {
+			return err
+		}
+		return tx.appendAudit(ctx, ch)
+	})
+}
+
+// freePlace gives back the place of a request's consultation, if it has
+// one, and drops the consultation.
+func (tx *Tx) freePlace(ctx context.Context, requestID string) error {
+	var specialist string
+	var starts int64
+	err := tx.queryRow(ctx, `SELECT specialist_id, starts_at FROM consultations WHERE request_id = ?`, requestID).Scan(&specialist, &starts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE consult_slots SET booked = booked - 1 WHERE specialist_id = ? AND starts_at = ? AND booked > 0`,
+		specialist, starts); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `DELETE FROM consultations WHERE request_id = ?`, requestID)
+	return err
 }
 
 const consultationColumns = `request_id, specialist_id, starts_at, minutes, token, external_url, explanation, assigned_by, created_at`

@@ -32,6 +32,7 @@ func (s *Server) routeHealthAPI() {
 	m("GET /api/v1/health/attachments/{id}", s.apiAttachment)
 	m("POST /api/v1/health/assign", s.apiAssign)
 	m("POST /api/v1/health/requests/{id}/reassign", s.apiReassign)
+	m("POST /api/v1/health/requests/{id}/cancel", s.apiCancelConsultRequest)
 	m("PUT /api/v1/health/requests/{id}/meeting", s.apiMeeting)
 	m("GET /api/v1/health/requests/{id}/record", s.apiRecord)
 	m("PUT /api/v1/health/requests/{id}/record", s.apiWriteRecord)
@@ -308,6 +309,11 @@ func (s *Server) apiReassign(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.Health.Reassign(r.Context(), r.PathValue("id"), in.Specialist, in.Starts)
 	answer(s, w, r, http.StatusOK, c, err)
+}
+
+func (s *Server) apiCancelConsultRequest(w http.ResponseWriter, r *http.Request) {
+	req, err := s.Health.CancelRequest(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, req, err)
 }
 
 func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request) {

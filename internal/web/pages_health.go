@@ -22,6 +22,7 @@ func (s *Server) routeHealthPages() {
 	s.page("GET /consults/{id}", s.consultPage)
 	s.page("POST /consults/{id}/record", s.recordSubmit)
 	s.page("POST /consults/{id}/reassign", s.reassignSubmit)
+	s.page("POST /consults/{id}/cancel", s.cancelSubmit)
 	s.mux.Handle("POST /consults/{id}/attachments", s.uploadAuth(http.HandlerFunc(s.attachmentSubmit)))
 	s.page("GET /consults/attachments/{id}", s.attachmentDownload)
 	s.page("POST /followups/{id}/done", s.followUpSubmit)

@@ -20,7 +20,7 @@ type consultData struct {
 	Room         string
 	// MayWrite is set for the assigned specialist, MayAttach for the
 	// clinic while the request is in hand, MayReassign for officials.
-	MayWrite, MayAttach, MayReassign bool
+	MayWrite, MayAttach, MayReassign, MayCancel bool
 	Specialists                      []*health.Specialist
 	// Typed is the record form as typed, kept when it is refused.
 	Typed health.Record
@@ -60,6 +60,7 @@ func (s *Server) showConsult(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d.MayAttach = a.Has(tide.RoleClinic) && (d.Request.State == health.RequestOpen || d.Request.State == health.RequestAssigned)
+	d.MayCancel = d.MayAttach || (a.HasAny(tide.RoleCounty, tide.RoleAdmin) && (d.Request.State == health.RequestOpen || d.Request.State == health.RequestAssigned))
 	d.MayReassign = a.HasAny(tide.RoleCounty, tide.RoleAdmin) && (d.Request.State == health.RequestOpen || d.Request.State == health.RequestAssigned)
 	if d.MayReassign {
 		if d.Specialists, _, err = s.Health.Specialists(ctx, health.SpecialistFilter{Specialty: d.Request.Specialty, Limit: 200}); err != nil {
@@ -95,6 +96,17 @@ func (s *Server) recordSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/consults/"+id, http.StatusSeeOther)
+}
+
+func (s *Server) cancelSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.healthPage(w, r) == nil {
+		return
+	}
+	if _, err := s.Health.CancelRequest(r.Context(), r.PathValue("id")); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/consults/"+r.PathValue("id"), http.StatusSeeOther)
 }
 
 func (s *Server) reassignSubmit(w http.ResponseWriter, r *http.Request) {
