@@ -119,7 +119,7 @@ func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consult
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
+	names := s.specialistNames(r)
 	var rows []consultRow
 	for i := len(list) - 1; i >= 0; i-- {
 		q := list[i]
@@ -131,11 +131,7 @@ func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consult
 				return nil, err
 			}
 			if c != nil {
-				row.Starts, row.Room = s.clock(c.Starts), roomLink(c)
-				if names[c.SpecialistID] == "" {
-					names[c.SpecialistID] = s.specialistName(r, c.SpecialistID)
-				}
-				row.Specialist = names[c.SpecialistID]
+				row.Starts, row.Room, row.Specialist = s.clock(c.Starts), roomLink(c), names[c.SpecialistID]
 			}
 		}
 		rows = append(rows, row)
@@ -152,15 +148,22 @@ func roomLink(c *health.Consultation) string {
 	return "/consult/" + c.Token
 }
 
-func (s *Server) specialistName(r *http.Request, id string) string {
+// specialistNames maps specialists' IDs to their names.
+func (s *Server) specialistNames(r *http.Request) map[string]string {
+	names := map[string]string{}
 	list, _, err := s.Health.Specialists(r.Context(), health.SpecialistFilter{Limit: 500})
 	if err != nil {
-		return id
+		return names
 	}
 	for _, sp := range list {
-		if sp.ID == id {
-			return sp.Name
-		}
+		names[sp.ID] = sp.Name
+	}
+	return names
+}
+
+func (s *Server) specialistName(r *http.Request, id string) string {
+	if n := s.specialistNames(r)[id]; n != "" {
+		return n
 	}
 	return id
 }

@@ -21,7 +21,7 @@ type consultData struct {
 	// MayWrite is set for the assigned specialist, MayAttach for the
 	// clinic while the request is in hand, MayReassign for officials.
 	MayWrite, MayAttach, MayReassign, MayCancel bool
-	Specialists                      []*health.Specialist
+	Specialists                                 []*health.Specialist
 	// Typed is the record form as typed, kept when it is refused.
 	Typed health.Record
 	Task  string
