@@ -61,7 +61,7 @@ func makeHealth(ctx context.Context, rng *rand.Rand, svc Services, p *Province) 
 		{Name: placeName(rng, " Village Clinic"), Level: health.VillageClinic, Region: township + "001", Staff: []int64{p.UserIDs["clinic1"]}},
 		{Name: placeName(rng, " County Hospital"), Level: health.CountyHospital, Region: county},
 	}
-	for _, c := range p.Counties[1:4] {
+	for _, c := range p.Counties[1:min(4, len(p.Counties))] {
 		clinics = append(clinics, &health.Clinic{Name: placeName(rng, " County Hospital"), Level: health.CountyHospital, Region: c.Code})
 	}
 	for _, c := range clinics {
