@@ -126,7 +126,7 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 			}
 		}
 	}
-	p, expl := s.problem(reqs, sps, slots, load)
+	p := s.problem(reqs, sps, slots, load)
 	sol, err := match.Solve(p)
 	if err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
@@ -141,12 +141,13 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 			continue
 		}
 		sl := slots[j]
+		e, _ := s.explain(r, sps[sl.specialist], sl, load[sl.specialist])
 		c := &Consultation{RequestID: r.ID, SpecialistID: sps[sl.specialist].ID, Starts: sl.starts, Minutes: sl.minutes,
-			Token: rand.Text(), Explanation: expl(i, int(j)), AssignedBy: "optimiser", CreatedAt: now}
+			Token: rand.Text(), Explanation: e, AssignedBy: "optimiser", CreatedAt: now}
 		res.Cost += c.Explanation.Cost
 		cs, capacity = append(cs, c), append(capacity, sl.capacity)
 		changes = append(changes, audit.Change{Actor: a.Name, Action: "assign", Entity: "consult_request", EntityID: r.ID,
-			Before: map[string]any{"state": RequestOpen}, After: c})
+			Before: map[string]any{"state": RequestOpen}, After: c.audited()})
 	}
 	if len(cs) > 0 {
 		if err := s.store.Book(ctx, cs, capacity, changes); err != nil {
@@ -160,43 +161,35 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 	return res, nil
 }
 
-// problem builds the optimiser's problem: an arc from each request to each
-// free slot of a specialist who offers its specialty, inside one of its
-// windows, costing the request's waiting weighted by urgency, plus the
-// language penalty and the specialist's load. Leaving a request out costs
-// more than any arc, times its urgency's weight, so the most urgent are
-// served first when slots are short. It returns the problem and a function
-// explaining the cost of request i in slot j.
-func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*match.Problem, func(i, j int) Explanation) {
-	explain := func(i, j int) (Explanation, bool) {
-		r, sl := reqs[i], slots[j]
-		sp := sps[sl.specialist]
-		var e Explanation
-		if !sp.Offers(r.Specialty) || !fits(r.Windows, sl) {
-			return e, false
-		}
-		if !sp.Speaks(r.Language) {
-			if s.Costs.HardLanguage {
-				return e, false
-			}
-			e.LanguagePenalty = s.Costs.LanguagePenalty
-		}
-		e.WaitingMinutes = max(int64(sl.starts.Sub(r.CreatedAt)/time.Minute), 0)
-		e.UrgencyWeight = s.weight(r.Urgency)
-		e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
-		e.Load = load[sl.specialist]
-		e.LoadCost = e.Load * s.Costs.LoadWeight
-		e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
-		return e, true
+// explain returns the terms of the cost of request r in slot sl of sp, who
+// holds load consultations, and whether the optimiser may make the pairing:
+// sp practises the specialty, the slot lies in one of the clinic's windows,
+// and the language rule allows it.
+func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Explanation, bool) {
+	e := Explanation{WaitingMinutes: max(int64(sl.starts.Sub(r.CreatedAt)/time.Minute), 0), UrgencyWeight: s.weight(r.Urgency)}
+	e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
+	speaks := sp.Speaks(r.Language)
+	if !speaks {
+		e.LanguagePenalty = s.Costs.LanguagePenalty
 	}
+	e.Load, e.LoadCost = load, load*s.Costs.LoadWeight
+	e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
+	return e, sp.Offers(r.Specialty) && fits(r.Windows, sl) && (speaks || !s.Costs.HardLanguage)
+}
+
+// problem builds the optimiser's problem: an arc from each request to each
+// free slot it may have, costing what explain says. Leaving a request out
+// costs more than any arc, times its urgency's weight, so the most urgent
+// are served first when slots are short.
+func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) *match.Problem {
 	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
 	}
 	var most int64
-	for i := range reqs {
-		for j := range slots {
-			if e, ok := explain(i, j); ok {
+	for i, r := range reqs {
+		for j, sl := range slots {
+			if e, ok := s.explain(r, sps[sl.specialist], sl, load[sl.specialist]); ok {
 				p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: e.Cost})
 				most = max(most, e.Cost)
 			}
@@ -205,7 +198,7 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 	for i, r := range reqs {
 		p.Skip[i] = (most + 1) * s.weight(r.Urgency)
 	}
-	return p, func(i, j int) Explanation { e, _ := explain(i, j); return e }
+	return p
 }
 
 func (s *Service) weight(u Urgency) int64 {
@@ -276,30 +269,29 @@ func (s *Service) Reassign(ctx context.Context, requestID, specialistID string, 
 			held += int64(n)
 		}
 	}
-	_, expl := s.problem([]*Request{r}, []*Specialist{sp}, []slot{*chosen}, []int64{held})
-	e := expl(0, 0)
-	if e.UrgencyWeight == 0 { // outside the windows or the language rule: explain it anyway
-		e.WaitingMinutes = max(int64(starts.Sub(r.CreatedAt)/time.Minute), 0)
-		e.UrgencyWeight = s.weight(r.Urgency)
-		e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
-		if !sp.Speaks(r.Language) {
-			e.LanguagePenalty = s.Costs.LanguagePenalty
-		}
-		e.Load, e.LoadCost = held, held*s.Costs.LoadWeight
-		e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
-	}
+	// An official may place a request outside its windows or past the
+	// language rule; the explanation still shows what that costs.
+	e, _ := s.explain(r, sp, *chosen, held)
 	e.Manual = true
 	c := &Consultation{RequestID: r.ID, SpecialistID: sp.ID, Starts: starts, Minutes: chosen.minutes, Token: rand.Text(),
 		Explanation: e, AssignedBy: a.Name, CreatedAt: now}
 	var before any = map[string]any{"state": r.State}
 	if old, err := s.store.FindConsultation(ctx, r.ID); err == nil {
-		before = old
+		before = old.audited()
 	}
-	ch := audit.Change{Actor: a.Name, Action: "reassign", Entity: "consult_request", EntityID: r.ID, Before: before, After: c}
+	ch := audit.Change{Actor: a.Name, Action: "reassign", Entity: "consult_request", EntityID: r.ID, Before: before, After: c.audited()}
 	if err := s.store.Rebook(ctx, c, chosen.capacity, ch); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// audited is the consultation as the audit log keeps it: without its room
+// token, which is a key to the room.
+func (c *Consultation) audited() *Consultation {
+	a := *c
+	a.Token = ""
+	return &a
 }
 
 func (s *Service) zone() *time.Location {

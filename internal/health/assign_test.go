@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,15 @@ func TestAssignExplanation(t *testing.T) {
 		}
 		if c.Token == "" || len(c.Token) < 20 {
 			t.Errorf("room token %q is too short to be unguessable", c.Token)
+		}
+		entries, _, err := db.FindAuditEntries(context.Background(), audit.Filter{Entity: "consult_request", EntityID: hmong.ID, Limit: 10})
+		if err != nil || len(entries) != 2 || entries[0].Action != "assign" || entries[0].Actor != "county1" {
+			t.Errorf("audit of the request = %+v, %v; want create then assign by county1", entries, err)
+		}
+		for _, e := range entries {
+			if strings.Contains(string(e.After), c.Token) {
+				t.Errorf("the audit log keeps the room token: %s", e.After)
+			}
 		}
 		stored, err := b.svc.Consultation(as(b.staff), hmong.ID)
 		if err != nil || stored.Explanation != want || stored.Token != c.Token {
