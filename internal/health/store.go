@@ -32,7 +32,7 @@ type Store interface {
 	CreateRequest(ctx context.Context, r *Request, ch audit.Change) error
 	// FindRequest returns the request with id and its attachments, or ENOTFOUND.
 	FindRequest(ctx context.Context, id string) (*Request, error)
-	// FindRequests returns requests oldest first.
+	// FindRequests returns requests oldest first, or newest first.
 	FindRequests(ctx context.Context, f RequestFilter) ([]*Request, int, error)
 	// AddAttachment adds an attachment to a request that is not done or
 	// cancelled (ECONFLICT).
@@ -110,8 +110,10 @@ type RequestFilter struct {
 	ClinicIDs  []string
 	Specialist string
 	States     []RequestState
-	Offset     int
-	Limit      int
+	// Newest lists the newest first instead of the oldest.
+	Newest bool
+	Offset int
+	Limit  int
 }
 
 // FollowUpFilter selects follow-ups of some clinics; DueBy, when set, keeps

@@ -98,7 +98,7 @@ func (tx *Tx) insertAttachment(ctx context.Context, a *health.Attachment) error 
 
 // FindRequest returns the request with id and its attachments, or ENOTFOUND.
 func (db *DB) FindRequest(ctx context.Context, id string) (*health.Request, error) {
-	list, _, err := db.findRequests(ctx, `id = ?`, []any{id}, 0, 1)
+	list, _, err := db.findRequests(ctx, `id = ?`, "id", []any{id}, 0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -129,16 +129,20 @@ func (db *DB) FindRequests(ctx context.Context, f health.RequestFilter) ([]*heal
 			args = append(args, string(st))
 		}
 	}
-	return db.findRequests(ctx, where, args, f.Offset, f.Limit)
+	order := "created_at, id"
+	if f.Newest {
+		order = "created_at DESC, id DESC"
+	}
+	return db.findRequests(ctx, where, order, args, f.Offset, f.Limit)
 }
 
-func (db *DB) findRequests(ctx context.Context, where string, args []any, offset, limit int) ([]*health.Request, int, error) {
+func (db *DB) findRequests(ctx context.Context, where, order string, args []any, offset, limit int) ([]*health.Request, int, error) {
 	var total int
 	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM consult_requests WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	rows, err := db.query(ctx, `SELECT `+requestColumns+` FROM consult_requests WHERE `+where+
-		` ORDER BY created_at, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

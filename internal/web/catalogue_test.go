@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tide-project/tide/internal/engage"
 	"github.com/tide-project/tide/internal/health"
@@ -68,7 +69,7 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 			case "role.", "can.", "level.": // checked by TestCatalogueCoversRolesAndLevels
 			case "order.state.", "order.action.", "room.status.", "seller.status.", "seller.kind.": // TestCatalogueCoversMarket
 			case "need.kind.", "need.state.", "donation.state.": // TestCatalogueCoversNeeds
-			case "specialty.", "urgency.", "consult.state.", "consult.sex.": // TestCatalogueCoversHealth
+			case "specialty.", "urgency.", "consult.state.", "consult.sex.", "weekday.": // TestCatalogueCoversHealth
 			default:
 				t.Errorf("%s builds keys %q+…; add a check that the catalogue has them all", f, m[1])
 			}
@@ -195,7 +196,8 @@ func TestCatalogueCoversNeeds(t *testing.T) {
 }
 
 // TestCatalogueCoversHealth checks the keys the consultation pages build
-// from a specialty, an urgency, a request's state and a patient's sex.
+// from a specialty, an urgency, a request's state, a patient's sex and a
+// weekday.
 func TestCatalogueCoversHealth(t *testing.T) {
 	var keys []string
 	for _, sp := range health.Specialties {
@@ -209,6 +211,9 @@ func TestCatalogueCoversHealth(t *testing.T) {
 	}
 	for _, sex := range []string{"f", "m", "x"} {
 		keys = append(keys, "consult.sex."+sex)
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		keys = append(keys, "weekday."+d.String())
 	}
 	for _, k := range keys {
 		if _, ok := catalogue[k]; !ok {

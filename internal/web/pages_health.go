@@ -94,7 +94,7 @@ func (s *Server) showConsults(w http.ResponseWriter, r *http.Request, status int
 	d.MayFile = len(d.Clinics) > 0 && a.HasAny(tide.RoleClinic, tide.RoleCounty, tide.RoleAdmin)
 	d.MayAssign = a.HasAny(tide.RoleCounty, tide.RoleAdmin)
 	d.Specialties, d.Urgencies = health.Specialties, health.Urgencies
-	if d.Rows, err = s.consultRows(r, health.RequestFilter{Limit: 200}); err != nil {
+	if d.Rows, err = s.consultRows(r, health.RequestFilter{Newest: true, Limit: 200}); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -112,7 +112,7 @@ func (s *Server) showConsults(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, status, "consults", v)
 }
 
-// consultRows lists requests newest first with their appointments.
+// consultRows lists requests with their appointments.
 func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consultRow, error) {
 	ctx := r.Context()
 	list, _, err := s.Health.Requests(ctx, f)
@@ -121,8 +121,7 @@ func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consult
 	}
 	names := s.specialistNames(r)
 	var rows []consultRow
-	for i := len(list) - 1; i >= 0; i-- {
-		q := list[i]
+	for _, q := range list {
 		row := consultRow{ID: q.ID, Patient: q.Patient.Name, Specialty: q.Specialty, Urgency: string(q.Urgency), State: string(q.State),
 			Created: s.clock(q.CreatedAt)}
 		if q.State == health.RequestAssigned || q.State == health.RequestDone {

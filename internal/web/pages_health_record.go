@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,9 +195,22 @@ type slotRow struct {
 	Capacity            int
 }
 
+// scheduleDay is one day of a specialist's coming slots.
+type scheduleDay struct {
+	Weekday, Date string
+	Slots         []scheduleRow
+}
+
+type scheduleRow struct {
+	Time             string
+	Booked, Capacity int
+	Full             bool
+}
+
 type worklistData struct {
 	Specialist *health.Specialist
 	Hours      []slotRow
+	Days       []scheduleDay
 	Rows       []consultRow
 }
 
@@ -206,19 +220,40 @@ func (s *Server) worklistPage(w http.ResponseWriter, r *http.Request) {
 	if s.healthPage(w, r) == nil {
 		return
 	}
-	sp, err := s.Health.Me(r.Context())
+	sp, slots, err := s.Health.Schedule(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	d := worklistData{Specialist: sp}
+	for _, sl := range slots {
+		at := sl.Starts.In(s.Health.Zone)
+		if date := at.Format("01-02"); len(d.Days) == 0 || d.Days[len(d.Days)-1].Date != date {
+			d.Days = append(d.Days, scheduleDay{Weekday: at.Weekday().String(), Date: date})
+		}
+		day := &d.Days[len(d.Days)-1]
+		day.Slots = append(day.Slots, scheduleRow{Time: at.Format("15:04"), Booked: sl.Booked, Capacity: sl.Capacity, Full: sl.Booked >= sl.Capacity})
+	}
 	for _, h := range sp.Hours {
 		d.Hours = append(d.Hours, slotRow{Weekday: h.Weekday.String(), Start: h.Start, End: h.End, SlotMinutes: h.SlotMinutes, Capacity: h.Capacity})
 	}
-	if d.Rows, err = s.consultRows(r, health.RequestFilter{Limit: 200}); err != nil {
+	if d.Rows, err = s.consultRows(r, health.RequestFilter{Newest: true, Limit: 200}); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	// The coming consultations first, the soonest at the top; then those
+	// answered, the latest at the top.
+	slices.SortStableFunc(d.Rows, func(a, b consultRow) int {
+		if ad, bd := a.State == string(health.RequestDone), b.State == string(health.RequestDone); ad != bd {
+			if ad {
+				return 1
+			}
+			return -1
+		} else if ad {
+			return strings.Compare(b.Starts, a.Starts)
+		}
+		return strings.Compare(a.Starts, b.Starts)
+	})
 	s.render(w, r, http.StatusOK, "worklist", s.newView(r, "worklist.title", d))
 }
 

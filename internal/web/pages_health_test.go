@@ -121,7 +121,8 @@ func TestHealthPages(t *testing.T) {
 	wantRedirect(t, "run the optimiser", county.form(t, "/consults/assign", url.Values{}), "/consults?assigned=1&left=0")
 	wantPage(t, "the county's list", county.do(t, "GET", "/consults?assigned=1&left=0", nil, ""), http.StatusOK, `id="assign-result"`, `data-state="assigned"`)
 
-	wantPage(t, "the worklist", doctor.do(t, "GET", "/worklist", nil, ""), http.StatusOK, `id="work-`+id+`"`, "Wang Fang", `href="/consult/`)
+	wantPage(t, "the worklist", doctor.do(t, "GET", "/worklist", nil, ""), http.StatusOK, `id="work-`+id+`"`, "Wang Fang", `href="/consult/`,
+		`id="schedule"`, "1/2")
 	wantPage(t, "the request for the specialist", doctor.do(t, "GET", "/consults/"+id, nil, ""), http.StatusOK, `id="record-form"`, `id="explanation"`)
 	wantPage(t, "a record without advice", doctor.form(t, "/consults/"+id+"/record", url.Values{"prescription": {"Furosemide"}}),
 		http.StatusBadRequest, `id="error"`, "Furosemide")
