@@ -261,6 +261,8 @@ type healthReportData struct {
 	Report   *health.Report
 	Region   string
 	From, To string
+	// Names are the prefectures' names by code.
+	Names map[string]string
 }
 
 func (s *Server) healthReportPage(w http.ResponseWriter, r *http.Request) {
@@ -281,5 +283,10 @@ func (s *Server) healthReportPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.From, d.To = d.Report.From.Format(time.DateOnly), d.Report.To.Format(time.DateOnly)
+	var codes []string
+	for _, u := range d.Report.Unmet {
+		codes = append(codes, u.Prefecture)
+	}
+	d.Names = s.regionNames(r.Context(), codes)
 	s.render(w, r, http.StatusOK, "health_report", s.newView(r, "health_report.title", d))
 }

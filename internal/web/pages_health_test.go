@@ -132,6 +132,11 @@ func TestHealthPages(t *testing.T) {
 		`id="record-advice">Raise the legs; less salt<`, "Weigh the patient", `data-state="done"`)
 
 	wantPage(t, "the report", analyst.do(t, "GET", "/consults/reports", nil, ""), http.StatusOK, `id="report-waiting"`, `id="report-utilisation"`, "Dr Chen")
+	form.Set("specialty", "cardiology")
+	form.Set("urgency", "routine")
+	wantRedirect(t, "file a request nobody has assigned yet", staff.form(t, "/consults", form), "/consults/")
+	wantRedirect(t, "file a second", staff.form(t, "/consults", form), "/consults/")
+	wantPage(t, "the report with waiting requests", analyst.do(t, "GET", "/consults/reports", nil, ""), http.StatusOK, `id="report-unmet"`, "Pre <code>5201</code>")
 	if rec := staff.do(t, "GET", "/consults/reports", nil, ""); rec.Code != http.StatusForbidden {
 		t.Errorf("clinic staff opens the report: %d, want 403", rec.Code)
 	}
