@@ -210,6 +210,13 @@ func TestHealthAPI(t *testing.T) {
 	if status, b := send(t, base, clinic, "POST", "/api/v1/health/requests/"+req.ID+"/attachments?name=scan.pdf", "application/pdf", []byte("plain words")); status != http.StatusBadRequest {
 		t.Errorf("attach text as a PDF: %d %s, want 400", status, b)
 	}
+	status, b = call(t, base, clinic, "GET", "/api/v1/health/attachments/"+req.Attachments[0].ID, "")
+	if status != http.StatusOK || string(b) != testPNG(t) {
+		t.Errorf("download the attachment: %d, %d bytes; want the PNG as sent", status, len(b))
+	}
+	if status, _ := call(t, base, other, "GET", "/api/v1/health/attachments/"+req.Attachments[0].ID, ""); status != http.StatusNotFound {
+		t.Errorf("an unassigned specialist downloads the attachment: %d, want 404", status)
+	}
 
 	if status, b := call(t, base, clinic, "POST", "/api/v1/health/assign", ""); status != http.StatusForbidden {
 		t.Errorf("clinic runs the optimiser: %d %s, want 403", status, b)
@@ -222,6 +229,13 @@ func TestHealthAPI(t *testing.T) {
 	decodeJSON(t, b, &res)
 	if len(res.Assigned) != 1 || res.Assigned[0].SpecialistID != f.sp.ID || res.Assigned[0].Explanation.UrgencyWeight != 10 {
 		t.Fatalf("assign = %s; want the request given to Dr Chen at the urgent weight", b)
+	}
+
+	if status, b := call(t, base, clinic, "PUT", "/api/v1/health/requests/"+req.ID+"/meeting", `{"external_url": "ftp://meet.example.org/1"}`); status != http.StatusBadRequest {
+		t.Errorf("a meeting link that is not https: %d %s, want 400", status, b)
+	}
+	if status, b := call(t, base, clinic, "PUT", "/api/v1/health/requests/"+req.ID+"/meeting", `{"external_url": "https://meet.example.org/1"}`); status != http.StatusOK {
+		t.Errorf("set the meeting link: %d %s", status, b)
 	}
 
 	var work struct{ Items []health.Request }
@@ -246,9 +260,12 @@ func TestHealthAPI(t *testing.T) {
 		Record       health.Record
 	}
 	getJSON(t, base, clinic, "/api/v1/health/requests/"+req.ID, &view)
-	if view.Request.State != health.RequestDone || view.Record.Advice != "Holter monitor for 24 hours; no strong tea" || view.Consultation.Token == "" {
-		t.Errorf("the clinic reads %+v; want the request done with the advice and a room token", view)
+	if view.Request.State != health.RequestDone || view.Record.Advice != "Holter monitor for 24 hours; no strong tea" || view.Consultation.Token == "" ||
+		view.Consultation.ExternalURL != "https://meet.example.org/1" {
+		t.Errorf("the clinic reads %+v; want the request done with the advice, a room token and the meeting link", view)
 	}
+	status, b = call(t, base, clinic, "POST", "/api/v1/health/requests/"+req.ID+"/cancel", "")
+	wantError(t, "cancel an answered request", status, b, http.StatusConflict, tide.ECONFLICT, "state")
 	var fus struct{ Items []health.FollowUp }
 	getJSON(t, base, clinic, "/api/v1/health/follow-ups?due="+due, &fus)
 	if len(fus.Items) != 1 || fus.Items[0].Task != "Check the pulse" {

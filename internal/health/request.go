@@ -213,7 +213,8 @@ func (s *Service) OpenAttachment(ctx context.Context, id string) (*os.File, *Att
 }
 
 // Request returns a request, its patient opened, to its clinic's staff, its
-// specialist, or an official or analyst whose area holds it.
+// specialist, or an official whose area holds it. Analysts see the reports,
+// never a patient.
 func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
 	a, err := signedIn(ctx, "read requests")
 	if err != nil {
@@ -234,7 +235,7 @@ func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
 }
 
 func (s *Service) mayRead(ctx context.Context, a *tide.Actor, r *Request) (bool, error) {
-	if a.HasAny(analysts...) && a.Sees(r.Region) {
+	if a.HasAny(officials...) && a.Sees(r.Region) {
 		return true, nil
 	}
 	if a.Has(tide.RoleClinic) {
@@ -276,7 +277,7 @@ func (s *Service) open(r *Request) error {
 	return nil
 }
 
-// Requests lists requests the actor may see: an official's or analyst's area,
+// Requests lists requests the actor may see: an official's area,
 // the requests of the clinics a staff member works for, or a specialist's own.
 func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, int, error) {
 	a, err := signedIn(ctx, "see requests")
@@ -284,7 +285,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, in
 		return nil, 0, err
 	}
 	switch {
-	case a.HasAny(analysts...):
+	case a.HasAny(officials...):
 		f.Prefix = narrow(a.Scope, f.Prefix)
 	case a.Has(tide.RoleClinic):
 		ids, err := s.myClinics(ctx, a)

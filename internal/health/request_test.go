@@ -200,3 +200,25 @@ func TestSpecialistValidate(t *testing.T) {
 		}
 	})
 }
+
+// TestAnalystSeesNoPatient lets an analyst read the reports but never a
+// request with its patient.
+func TestAnalystSeesNoPatient(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBench(t, db)
+		r := b.file(t, nil)
+		analyst := &tide.Actor{UserID: 98, Name: "analyst", Roles: []tide.Role{tide.RoleAnalyst}}
+		if _, err := b.svc.Request(as(analyst), r.ID); tide.ErrorCode(err) != tide.ENOTFOUND {
+			t.Errorf("an analyst reads a request: %v, want ENOTFOUND", err)
+		}
+		if _, _, err := b.svc.Requests(as(analyst), health.RequestFilter{}); tide.ErrorCode(err) != tide.EFORBIDDEN {
+			t.Errorf("an analyst lists requests: %v, want EFORBIDDEN", err)
+		}
+		if _, err := b.svc.Report(as(analyst), "", time.Time{}, time.Time{}); err != nil {
+			t.Errorf("an analyst reads the report: %v", err)
+		}
+		if got, err := b.svc.Request(as(b.county), r.ID); err != nil || got.Patient.Name != "Li Hua" {
+			t.Errorf("the county reads the request: %+v, %v", got, err)
+		}
+	})
+}
