@@ -58,6 +58,9 @@ type Config struct {
 	// before its start and close it after.
 	AssignEvery, RoomBefore, RoomAfter time.Duration
 	ConsultZone                        string
+	// LanguageRule is "penalty" (a specialist without the patient's
+	// language costs more) or "hard" (is never chosen).
+	LanguageRule string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -66,7 +69,7 @@ func DefaultConfig() Config {
 		LogLevel: "info", ShutdownWait: 10 * time.Second,
 		ExitPolicy: "cn-2020", PostingDays: 7, OrderBatch: 500, OrderWriters: 1,
 		UnpaidTimeout: market.DefaultUnpaidTimeout,
-		AssignEvery:   5 * time.Minute, RoomBefore: 15 * time.Minute, RoomAfter: time.Hour, ConsultZone: "UTC"}
+		AssignEvery:   5 * time.Minute, RoomBefore: 15 * time.Minute, RoomAfter: time.Hour, ConsultZone: "UTC", LanguageRule: "penalty"}
 }
 
 // DatabaseURL is DB, or the SQLite file in the data folder when DB is empty.
@@ -132,6 +135,9 @@ func (c *Config) Validate() error {
 	if _, err := loadZone(c.ConsultZone); err != nil {
 		errs = append(errs, err)
 	}
+	if c.LanguageRule != "penalty" && c.LanguageRule != "hard" {
+		errs = append(errs, fmt.Errorf("--language-rule %q: want penalty or hard", c.LanguageRule))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -179,6 +185,7 @@ func (c *Config) options() []option {
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
 		{"assign-every", "TIDE_ASSIGN_EVERY", "how often open consultation requests are assigned (0: on demand only)", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.AssignEvery, n, c.AssignEvery, u) }},
 		{"consult-zone", "TIDE_CONSULT_ZONE", "time zone of specialists' weekly hours, such as Asia/Shanghai", str(&c.ConsultZone)},
+		{"language-rule", "TIDE_LANGUAGE_RULE", "penalty: a specialist without the patient's language costs more; hard: is never chosen", str(&c.LanguageRule)},
 		{"room-before", "TIDE_ROOM_BEFORE", "how long before a consultation its video room opens", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.RoomBefore, n, c.RoomBefore, u) }},
 		{"room-after", "TIDE_ROOM_AFTER", "how long after a consultation's start its video room closes", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.RoomAfter, n, c.RoomAfter, u) }},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},

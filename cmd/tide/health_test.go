@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,4 +290,39 @@ func auditCount(tb testing.TB, f *healthFixture) int {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// TestHealthConfig checks the consultation settings: each bad value is
+// refused naming its flag, and the language rule and room window reach the
+// service.
+func TestHealthConfig(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"--assign-every 1s", "--assign-every"},
+		{"--consult-zone Mars/Olympus", "--consult-zone"},
+		{"--language-rule strict", "--language-rule"},
+		{"--room-after 0s", "--room-after"},
+	} {
+		m := NewMain()
+		err := m.ParseFlags(strings.Fields(tc.args), func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %s", tc.args, err, tc.want)
+		}
+	}
+	m := NewMain()
+	env := map[string]string{"TIDE_LANGUAGE_RULE": "hard", "TIDE_ROOM_BEFORE": "5m", "TIDE_CONSULT_ZONE": "Asia/Shanghai", "TIDE_ASSIGN_EVERY": "0"}
+	if err := m.ParseFlags([]string{"--data", t.TempDir(), "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	m.Out = io.Discard
+	defer m.Close()
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Health.Costs.HardLanguage || m.Health.RoomBefore != 5*time.Minute || m.Health.Zone.String() != "Asia/Shanghai" {
+		t.Errorf("health service: hard language %v, room before %s, zone %s; want true, 5m, Asia/Shanghai",
+			m.Health.Costs.HardLanguage, m.Health.RoomBefore, m.Health.Zone)
+	}
+	if health.DefaultCosts.HardLanguage {
+		t.Error("setting one server's language rule changed the defaults")
+	}
 }

@@ -25,6 +25,7 @@ func (m *Main) openHealth() error {
 	svc.AttachmentDir = filepath.Join(m.Config.Data, "attachments")
 	svc.Zone = zone
 	svc.RoomBefore, svc.RoomAfter = m.Config.RoomBefore, m.Config.RoomAfter
+	svc.Costs.HardLanguage = m.Config.LanguageRule == "hard"
 	svc.OnError = func(err error) { m.Logger.Error("scheduled assignment", "error", err) }
 	m.Health = svc
 	if m.Config.AssignEvery > 0 {
