@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,42 @@ func TestReassign(t *testing.T) {
 		}
 		if n := booked[health.SlotKey{Specialist: b.sp1.ID, Starts: eleven.Unix()}]; n != 1 {
 			t.Errorf("the new slot holds %d places, want 1", n)
+		}
+	})
+}
+
+// TestStoreBooksConcurrently has five runs at once each book a different
+// request into the same one-place slot: one gets it, the others are refused,
+// and the slot holds one consultation.
+func TestStoreBooksConcurrently(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		b := newBench(t, db)
+		nine := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		var reqs []*health.Request
+		for range 5 {
+			reqs = append(reqs, b.file(t, nil))
+		}
+		errs := make(chan error, len(reqs))
+		for i, r := range reqs {
+			go func() {
+				c := &health.Consultation{RequestID: r.ID, SpecialistID: b.sp1.ID, Starts: nine, Minutes: 30,
+					Token: fmt.Sprintf("token-%d-aaaaaaaaaaaaaaaa", i), AssignedBy: "test"}
+				errs <- db.Book(context.Background(), []*health.Consultation{c}, []int{1},
+					[]audit.Change{{Actor: "test", Action: "assign", Entity: "consult_request", EntityID: r.ID}})
+			}()
+		}
+		booked := 0
+		for range reqs {
+			switch err := <-errs; tide.ErrorCode(err) {
+			case "":
+				booked++
+			case tide.ECONFLICT:
+			default:
+				t.Errorf("book: %v, want success or ECONFLICT", err)
+			}
+		}
+		if n := placesTaken(t, db)[health.SlotKey{Specialist: b.sp1.ID, Starts: nine.Unix()}]; booked != 1 || n != 1 {
+			t.Errorf("%d runs booked and the slot holds %d consultations; want 1 and 1", booked, n)
 		}
 	})
 }
