@@ -126,7 +126,13 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 			}
 		}
 	}
-	p := s.problem(reqs, sps, slots, load)
+	slices.SortFunc(slots, func(a, b slot) int {
+		if a.specialist != b.specialist {
+			return a.specialist - b.specialist
+		}
+		return a.starts.Compare(b.starts)
+	})
+	p := s.problem(reqs, sps, slots, load, true)
 	sol, err := match.Solve(p)
 	if err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
@@ -181,18 +187,43 @@ func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Expl
 // free slot it may have, costing what explain says. Leaving a request out
 // costs more than any arc, times its urgency's weight, so the most urgent
 // are served first when slots are short.
-func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64) *match.Problem {
+//
+// With prune, a request gets arcs to only the first n fitting slots of each
+// specialist, n being the requests that specialist could take: n-1 others
+// cannot fill all of those, so one is free, and moving the request into it
+// from a later slot would cost less. The optimum is the same, with far fewer
+// arcs when the hours are many. slots must be in order of specialist and
+// start.
+func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.Problem {
 	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
 	}
-	var most int64
-	for i, r := range reqs {
-		for j, sl := range slots {
-			if e, ok := s.explain(r, sps[sl.specialist], sl, load[sl.specialist]); ok {
-				p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: e.Cost})
-				most = max(most, e.Cost)
+	takers := make([]int, len(sps))
+	for k, sp := range sps {
+		for _, r := range reqs {
+			if sp.Offers(r.Specialty) {
+				takers[k]++
 			}
+		}
+	}
+	var most int64
+	given := make([]int, len(sps))
+	for i, r := range reqs {
+		clear(given)
+		for j, sl := range slots {
+			e, ok := s.explain(r, sps[sl.specialist], sl, load[sl.specialist])
+			if !ok {
+				continue
+			}
+			// The largest cost counts every fitting slot, pruned or not, so
+			// that leaving a request out costs the same either way.
+			most = max(most, e.Cost)
+			if prune && given[sl.specialist] >= takers[sl.specialist] {
+				continue
+			}
+			given[sl.specialist]++
+			p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: e.Cost})
 		}
 	}
 	for i, r := range reqs {
