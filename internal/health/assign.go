@@ -172,7 +172,7 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 // sp practises the specialty, the slot lies in one of the clinic's windows,
 // and the language rule allows it.
 func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Explanation, bool) {
-	e := Explanation{WaitingMinutes: max(int64(sl.starts.Sub(r.CreatedAt)/time.Minute), 0), UrgencyWeight: s.weight(r.Urgency)}
+	e := Explanation{WaitingMinutes: max(minutes(sl.starts)-minutes(r.CreatedAt), 0), UrgencyWeight: s.weight(r.Urgency)}
 	e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
 	speaks := sp.Speaks(r.Language)
 	if !speaks {
@@ -184,17 +184,26 @@ func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Expl
 }
 
 // problem builds the optimiser's problem: an arc from each request to each
-// free slot it may have, costing what explain says. Leaving a request out
-// costs more than any arc, times its urgency's weight, so the most urgent
-// are served first when slots are short.
+// free slot it may have. The optimiser minimises the urgency-weighted wait
+// of every request, counted to its slot or, for a request left out, to now
+// plus a penalty; with the language penalty and the specialist's load. The
+// wait up to now is the same whatever is chosen, so an arc costs the wait
+// from now to the slot, and requests that ask the same (specialty,
+// language, urgency, windows) have the same arcs, which the solver merges.
+// Leaving a request out costs more than any arc, times its urgency's
+// weight, so the most urgent are served first when slots are short.
 //
 // With prune, a request gets arcs to only the first n fitting slots of each
 // specialist, n being the requests that specialist could take: n-1 others
 // cannot fill all of those, so one is free, and moving the request into it
 // from a later slot would cost less. The optimum is the same, with far fewer
 // arcs when the hours are many. slots must be in order of specialist and
-// start.
+// start, all from now on.
 func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.Problem {
+	now := minutes(s.Now())
+	cost := func(e Explanation, sl slot) int64 {
+		return e.UrgencyWeight*(minutes(sl.starts)-now) + e.LanguagePenalty + e.LoadCost
+	}
 	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
@@ -207,23 +216,36 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 			}
 		}
 	}
+	// Each specialist's slots are a run of the sorted slots.
+	from, to := make([]int, len(sps)), make([]int, len(sps))
+	for j := len(slots) - 1; j >= 0; j-- {
+		from[slots[j].specialist] = j
+	}
+	for j, sl := range slots {
+		to[sl.specialist] = j + 1
+	}
 	var most int64
-	given := make([]int, len(sps))
 	for i, r := range reqs {
-		clear(given)
-		for j, sl := range slots {
-			e, ok := s.explain(r, sps[sl.specialist], sl, load[sl.specialist])
-			if !ok {
+		for k, sp := range sps {
+			if !sp.Offers(r.Specialty) {
 				continue
 			}
-			// The largest cost counts every fitting slot, pruned or not, so
-			// that leaving a request out costs the same either way.
-			most = max(most, e.Cost)
-			if prune && given[sl.specialist] >= takers[sl.specialist] {
-				continue
+			// A request's cost with one specialist grows with the start, so
+			// the last fitting slot is the dearest; leaving a request out
+			// must cost more than it, pruned or not.
+			for j := to[k] - 1; j >= from[k]; j-- {
+				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
+					most = max(most, cost(e, slots[j]))
+					break
+				}
 			}
-			given[sl.specialist]++
-			p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: e.Cost})
+			given := 0
+			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
+				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
+					p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: cost(e, slots[j])})
+					given++
+				}
+			}
 		}
 	}
 	for i, r := range reqs {
@@ -231,6 +253,9 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 	}
 	return p
 }
+
+// minutes counts whole minutes since 1970, so that waits add up exactly.
+func minutes(t time.Time) int64 { return t.Unix() / 60 }
 
 func (s *Service) weight(u Urgency) int64 {
 	if w := s.Costs.Weights[u]; w > 0 {

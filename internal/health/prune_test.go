@@ -1,6 +1,7 @@
 package health
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -92,5 +93,42 @@ func TestPruneKeepsTheOptimum(t *testing.T) {
 	}
 	if !dropped {
 		t.Error("no instance lost an arc to pruning; the test does not exercise it")
+	}
+}
+
+// BenchmarkProblem builds and solves a day's problem: requests of six
+// specialties for specialists with ten half-hour slots of two places, each
+// practising two specialties.
+func BenchmarkProblem(b *testing.B) {
+	for _, size := range []struct{ requests, specialists int }{{2_000, 200}, {20_000, 2_000}} {
+		b.Run(fmt.Sprintf("%dx%d", size.requests, size.specialists), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+			s := NewService(nil, nil)
+			s.Horizon = 24 * time.Hour
+			specialties := Specialties[:6]
+			var sps []*Specialist
+			var slots []slot
+			for i := range size.specialists {
+				sp := &Specialist{ID: NewID(), Specialties: []string{specialties[i%6], specialties[(i+1)%6]}, Languages: []string{"zh"},
+					Hours: []Hours{{Weekday: time.Monday, Start: "09:00", End: "14:00", SlotMinutes: 30, Capacity: 2}}}
+				sps = append(sps, sp)
+				slots = append(slots, s.slots(sp, i, now, now.Add(s.Horizon))...)
+			}
+			var reqs []*Request
+			for range size.requests {
+				reqs = append(reqs, &Request{Specialty: specialties[rng.IntN(6)], Language: "zh", Urgency: Urgencies[rng.IntN(3)],
+					CreatedAt: now.Add(-time.Duration(rng.IntN(24*60)) * time.Minute)})
+			}
+			load := make([]int64, len(sps))
+			b.ResetTimer()
+			for b.Loop() {
+				p := s.problem(reqs, sps, slots, load, true)
+				if _, err := match.Solve(p); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(len(p.Arcs)), "arcs")
+			}
+		})
 	}
 }
