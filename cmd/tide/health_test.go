@@ -241,8 +241,9 @@ func TestHealthAPI(t *testing.T) {
 
 	var work struct{ Items []health.Request }
 	getJSON(t, base, doctor, "/api/v1/health/requests", &work)
-	if len(work.Items) != 1 || work.Items[0].Patient.Name != "Yang Mei" {
-		t.Fatalf("the specialist's worklist = %+v; want Yang Mei", work.Items)
+	if len(work.Items) != 1 || work.Items[0].Patient.Name != "Yang Mei" || work.Items[0].Consultation == nil ||
+		work.Items[0].Consultation.SpecialistID != f.sp.ID {
+		t.Fatalf("the specialist's worklist = %+v; want Yang Mei with her appointment", work.Items)
 	}
 	if status, b := call(t, base, other, "GET", "/api/v1/health/requests/"+req.ID, ""); status != http.StatusNotFound {
 		t.Errorf("another specialist reads the request: %d %s, want 404", status, b)

@@ -147,9 +147,11 @@ type Request struct {
 	Consent     bool          `json:"consent"`
 	State       RequestState  `json:"state"`
 	Attachments []*Attachment `json:"attachments"`
-	CreatedBy   int64         `json:"created_by"`
-	CreatedAt   time.Time     `json:"created_at"`
-	UpdatedAt   time.Time     `json:"updated_at"`
+	// Consultation is the request's appointment, in lists of requests.
+	Consultation *Consultation `json:"consultation,omitempty"`
+	CreatedBy    int64         `json:"created_by"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 
 	// Sealed is the patient and complaint as the store keeps them; the
 	// service fills it before a write and opens it after a read.

@@ -315,10 +315,19 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]*Request, in
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, r := range list {
+	ids := make([]string, len(list))
+	for i, r := range list {
 		if err := s.open(r); err != nil {
 			return nil, 0, err
 		}
+		ids[i] = r.ID
+	}
+	cs, err := s.store.FindConsultations(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, r := range list {
+		r.Consultation = cs[r.ID]
 	}
 	return list, total, nil
 }

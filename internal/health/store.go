@@ -54,6 +54,9 @@ type Store interface {
 	CancelRequest(ctx context.Context, id string, ch audit.Change) error
 	// FindConsultation returns a request's consultation, or ENOTFOUND.
 	FindConsultation(ctx context.Context, requestID string) (*Consultation, error)
+	// FindConsultations returns the consultations of the requests that have
+	// one, by request.
+	FindConsultations(ctx context.Context, requestIDs []string) (map[string]*Consultation, error)
 	// FindConsultationByToken returns the consultation of a room, or ENOTFOUND.
 	FindConsultationByToken(ctx context.Context, token string) (*Consultation, error)
 	// SetExternalURL sets or clears a consultation's external meeting.

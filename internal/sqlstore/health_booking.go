@@ -173,6 +173,35 @@ func (db *DB) FindConsultation(ctx context.Context, requestID string) (*health.C
 	return c, err
 }
 
+// FindConsultations returns the consultations of the requests that have one.
+func (db *DB) FindConsultations(ctx context.Context, requestIDs []string) (map[string]*health.Consultation, error) {
+	out := map[string]*health.Consultation{}
+	for start := 0; start < len(requestIDs); start += batchRows {
+		chunk := requestIDs[start:min(start+batchRows, len(requestIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.query(ctx, `SELECT `+consultationColumns+` FROM consultations WHERE request_id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c, err := scanConsultation(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[c.RequestID] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // FindConsultationByToken returns the consultation of a room, or ENOTFOUND.
 func (db *DB) FindConsultationByToken(ctx context.Context, token string) (*health.Consultation, error) {
 	c, err := scanConsultation(db.queryRow(ctx, `SELECT `+consultationColumns+` FROM consultations WHERE token = ?`, token))

@@ -124,14 +124,8 @@ func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consult
 	for _, q := range list {
 		row := consultRow{ID: q.ID, Patient: q.Patient.Name, Specialty: q.Specialty, Urgency: string(q.Urgency), State: string(q.State),
 			Created: s.clock(q.CreatedAt)}
-		if q.State == health.RequestAssigned || q.State == health.RequestDone {
-			c, err := s.Health.Consultation(ctx, q.ID)
-			if err != nil && tide.ErrorCode(err) != tide.ENOTFOUND {
-				return nil, err
-			}
-			if c != nil {
-				row.Starts, row.Room, row.Specialist = s.clock(c.Starts), roomLink(c), names[c.SpecialistID]
-			}
+		if c := q.Consultation; c != nil {
+			row.Starts, row.Room, row.Specialist = s.clock(c.Starts), roomLink(c), names[c.SpecialistID]
 		}
 		rows = append(rows, row)
 	}
