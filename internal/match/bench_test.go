@@ -12,3 +12,16 @@ func BenchmarkAssign5000(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkSolveDay(b *testing.B) {
+	p, err := Day(DefaultDay(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Solve(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

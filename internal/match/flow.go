@@ -90,23 +90,15 @@ func newFlow(p *Problem) *flow {
 	return f
 }
 
-// group merges left nodes with identical rows into classes.
+// group merges left nodes with identical rows into classes. A row's hash
+// reads at most 64 of its arcs, spread along it, and a full comparison
+// decides; a row that matches none of the first few classes sharing its
+// hash starts a class of its own, which costs merging, never exactness.
 func (f *flow) group() {
 	p := f.p
 	L := int32(p.Left)
-	start := make([]int32, L+1)
-	for _, a := range p.Arcs {
-		start[a.Left+1]++
-	}
-	for i := range L {
-		start[i+1] += start[i]
-	}
-	order := make([]int32, len(p.Arcs))
-	fill := append([]int32(nil), start[:L]...)
-	for k, a := range p.Arcs {
-		order[fill[a.Left]] = int32(k)
-		fill[a.Left]++
-	}
+	arcs, start := byLeft(p)
+	row := func(i int32) []Arc { return arcs[start[i]:start[i+1]] }
 	skipOf := func(i int32) int64 {
 		if p.Skip == nil {
 			return inf
@@ -114,13 +106,12 @@ func (f *flow) group() {
 		return p.Skip[i]
 	}
 	same := func(i, j int32) bool {
-		if skipOf(i) != skipOf(j) || start[i+1]-start[i] != start[j+1]-start[j] {
+		a, b := row(i), row(j)
+		if skipOf(i) != skipOf(j) || len(a) != len(b) {
 			return false
 		}
-		b := order[start[j]:start[j+1]]
-		for t, k := range order[start[i]:start[i+1]] {
-			x, y := p.Arcs[k], p.Arcs[b[t]]
-			if x.Right != y.Right || x.Cost != y.Cost {
+		for t := range a {
+			if a[t].Right != b[t].Right || a[t].Cost != b[t].Cost {
 				return false
 			}
 		}
@@ -131,15 +122,16 @@ func (f *flow) group() {
 	var next []int32 // next class with the same hash, or -1
 	first := make(map[uint64]int32, 1024)
 	for i := range L {
-		h := uint64(skipOf(i))*0x9e3779b97f4a7c15 ^ uint64(start[i+1]-start[i])
-		for _, k := range order[start[i]:start[i+1]] {
-			a := p.Arcs[k]
-			h = (h^uint64(a.Right))*0x100000001b3 ^ uint64(a.Cost)
-			h *= 0xff51afd7ed558ccd
+		a := row(i)
+		h := uint64(skipOf(i))*0x9e3779b97f4a7c15 ^ uint64(len(a))
+		step := max(1, len(a)/64)
+		for t := 0; t < len(a); t += step {
+			h = (h ^ uint64(a[t].Right)) * 0x100000001b3
+			h = (h ^ uint64(a[t].Cost)) * 0xff51afd7ed558ccd
 		}
 		k, ok := first[h]
-		for ok && !same(reps[k], i) {
-			k, ok = next[k], next[k] >= 0
+		for tries := 0; ok && !same(reps[k], i); tries++ {
+			k, ok = next[k], next[k] >= 0 && tries < 8
 		}
 		if !ok {
 			k = int32(len(reps))
@@ -174,15 +166,15 @@ func (f *flow) group() {
 	f.skip = make([]int64, K)
 	f.skipped = make([]int32, K)
 	for k, i := range reps {
-		f.astart[k+1] = f.astart[k] + start[i+1] - start[i]
+		f.astart[k+1] = f.astart[k] + int32(len(row(i)))
 		f.skip[k] = skipOf(i)
 	}
 	A := f.astart[K]
 	f.right, f.cost, f.flow, f.classOf = make([]int32, A), make([]int64, A), make([]int32, A), make([]int32, A)
 	for k, i := range reps {
 		a := f.astart[k]
-		for _, x := range order[start[i]:start[i+1]] {
-			f.right[a], f.cost[a], f.classOf[a] = p.Arcs[x].Right, p.Arcs[x].Cost, int32(k)
+		for _, x := range row(i) {
+			f.right[a], f.cost[a], f.classOf[a] = x.Right, x.Cost, int32(k)
 			a++
 		}
 	}
@@ -244,4 +236,32 @@ func (f *flow) solveComponent(classes []int32) bool {
 		free = free[:n]
 	}
 	return true
+}
+
+// byLeft returns p's arcs ordered by left node, and where each left node's
+// arcs start; the last entry is their number. Arcs already in that order,
+// as generated ones usually are, are used as they are.
+func byLeft(p *Problem) ([]Arc, []int32) {
+	L := int32(p.Left)
+	start := make([]int32, L+1)
+	sorted := true
+	prev := int32(0)
+	for _, a := range p.Arcs {
+		start[a.Left+1]++
+		sorted = sorted && a.Left >= prev
+		prev = a.Left
+	}
+	for i := range L {
+		start[i+1] += start[i]
+	}
+	if sorted {
+		return p.Arcs, start
+	}
+	arcs := make([]Arc, len(p.Arcs))
+	fill := append([]int32(nil), start[:L]...)
+	for _, a := range p.Arcs {
+		arcs[fill[a.Left]] = a
+		fill[a.Left]++
+	}
+	return arcs, start
 }

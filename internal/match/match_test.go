@@ -227,3 +227,25 @@ func TestSolveMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// A small synthetic day, solved by Solve and by the reference.
+func TestSolveDayMatchesReference(t *testing.T) {
+	for seed := range uint64(5) {
+		p, err := Day(DayParams{Requests: 300, Specialists: 12, Slots: 4, Specialties: 3, Languages: 3}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := solveSSP(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Solve(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSolution(t, p, got)
+		if got.Cost != want.Cost {
+			t.Errorf("seed %d: cost %d, want %d", seed, got.Cost, want.Cost)
+		}
+	}
+}
