@@ -36,9 +36,14 @@ type Problem struct {
 
 // Solution gives each left node its right node, -1 when unassigned, and the
 // total cost, skip costs included.
+//
+// Price, from Solve, is what one more unit of each right node's capacity
+// would save: zero where capacity is left over. It is the dual half of the
+// solution and proves it optimal; see Verify.
 type Solution struct {
 	Right []int32
 	Cost  int64
+	Price []int64
 }
 
 var (

@@ -143,6 +143,9 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 			t.Fatalf("instance %d: %v\n%+v", n, err, p)
 		}
 		checkSolution(t, p, s)
+		if err := Verify(p, s); err != nil {
+			t.Fatalf("instance %d: Verify: %v\n%+v", n, err, p)
+		}
 		if s.Cost != want {
 			t.Fatalf("instance %d: cost %d, want %d\n%+v", n, s.Cost, want, p)
 		}
@@ -222,6 +225,9 @@ func TestSolveMatchesReference(t *testing.T) {
 			t.Fatalf("instance %d: %v", n, err)
 		}
 		checkSolution(t, p, got)
+		if err := Verify(p, got); err != nil {
+			t.Fatalf("instance %d: Verify: %v", n, err)
+		}
 		if got.Cost != want.Cost {
 			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
 		}
@@ -244,6 +250,9 @@ func TestSolveDayMatchesReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSolution(t, p, got)
+		if err := Verify(p, got); err != nil {
+			t.Errorf("seed %d: Verify: %v", seed, err)
+		}
 		if got.Cost != want.Cost {
 			t.Errorf("seed %d: cost %d, want %d", seed, got.Cost, want.Cost)
 		}

@@ -201,7 +201,10 @@ func (f *flow) leave(r, a int32) {
 
 // solution hands each class's placed units to its members.
 func (f *flow) solution() *Solution {
-	s := &Solution{Right: make([]int32, f.p.Left)}
+	s := &Solution{Right: make([]int32, f.p.Left), Price: make([]int64, f.R)}
+	for r := range s.Price {
+		s.Price[r] = -f.pi[f.K+int32(r)]
+	}
 	for k := range f.K {
 		m := f.members[f.mstart[k]:f.mstart[k+1]]
 		for a := f.astart[k]; a < f.astart[k+1]; a++ {
