@@ -2,28 +2,54 @@ package match
 
 // Solve returns a least-cost solution of p.
 //
-// Left nodes with identical rows (the same arcs in the same order and the
-// same Skip) are interchangeable, so they are merged into one class with a
-// supply: a day's requests fall into far fewer classes than there are
-// requests. The classes and right nodes split into connected components, and
-// each component is solved by the primal-dual method: a Dijkstra on reduced
-// costs from every class with supply left finds the distance D to the sink,
-// the potentials move by it, and a depth-first search pushes what it can
-// along arcs of reduced cost zero. The potentials stay valid on every
-// residual arc, so the flow is optimal for the supply placed so far, and
-// optimal outright once all is placed.
+// Left nodes whose rows are the same up to a constant (the same arcs in the
+// same order, costs and Skip all differing by one amount) are
+// interchangeable, so they are merged into one class with a supply: a day's
+// requests fall into far fewer classes than there are requests.
+//
+// The classes and right nodes split into connected components, each solved
+// by successive shortest paths: for one class at a time, a Dijkstra on
+// reduced costs from the class stops at the sink, the potentials of the
+// nodes it settled move by their distance, and a depth-first search pushes
+// as much of the class's supply as fits along arcs of reduced cost zero.
+// The potentials stay valid on every residual arc, so the flow is optimal
+// for the supply placed so far.
+//
+// When the classes have many arcs between them, only each class's cheapest
+// take part at first. If some arc left out has a negative reduced cost
+// under the final potentials, the most negative join and the solve starts
+// again; when none has, the potentials prove the flow optimal for the
+// whole problem.
 func Solve(p *Problem) (*Solution, error) {
+	return solve(p, firstArcs)
+}
+
+// solve is Solve with classes starting from their first cheapest arcs.
+func solve(p *Problem, first int) (*Solution, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	f := newFlow(p)
-	for _, classes := range f.components() {
-		if !f.solveComponent(classes) {
+	f := newFlow(p, first)
+	for {
+		f.reset()
+		feasible := true
+		for _, classes := range f.components() {
+			if !f.solveComponent(classes) {
+				feasible = false
+				break
+			}
+		}
+		switch {
+		case !feasible && !f.activateAll():
 			return nil, ErrInfeasible
+		case feasible && !f.activateUnderpriced():
+			return f.solution(), nil
 		}
 	}
-	return f.solution(), nil
 }
+
+// firstArcs is how many of its cheapest arcs a class starts with.
+const firstArcs = 24
 
 // flow is the network Solve works on. Nodes are numbered classes 0..K-1,
 // right nodes K..K+R-1, then the sink t; the sink's potential stays 0.
@@ -34,7 +60,11 @@ type flow struct {
 
 	members []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
 	mstart  []int32
-	astart  []int32 // class k's arcs are astart[k] to astart[k+1]-1
+	astart  []int32 // class k's arcs are astart[k] to astart[k+1]-1,
+	aend    []int32 // of which those before aend[k] take part
+	offset  int64   // the constants taken off the rows
+	first   int     // arcs a class gains at a time, besides twice its units
+	scratch []int64
 	right   []int32 // per class arc
 	cost    []int64
 	flow    []int32
@@ -60,7 +90,7 @@ type flow struct {
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
 
-func newFlow(p *Problem) *flow {
+func newFlow(p *Problem, first int) *flow {
 	f := &flow{p: p, R: int32(len(p.Capacity))}
 	f.group()
 	n := f.K + f.R + 1
@@ -76,108 +106,146 @@ func newFlow(p *Problem) *flow {
 	for i := range f.dist {
 		f.dist[i] = inf
 	}
-	// Each class starts priced at its cheapest choice, so every arc's
-	// reduced cost is non-negative and the cheapest are zero.
+	f.aend = make([]int32, f.K)
+	f.first = first
 	for k := range f.K {
-		least := f.skip[k]
-		for a := f.astart[k]; a < f.astart[k+1]; a++ {
-			least = min(least, f.cost[a])
+		f.aend[k] = f.astart[k]
+		if f.astart[f.K] <= allArcs && first == firstArcs {
+			f.aend[k] = f.astart[k+1]
+			continue
 		}
-		if least < inf {
-			f.pi[k] = -least
-		}
+		f.activate(k, f.quota(k), func(a int32) int64 { return f.cost[a] })
 	}
 	return f
 }
 
-// group merges left nodes with identical rows into classes. A row's hash
-// reads at most 64 of its arcs, spread along it, and a full comparison
-// decides; a row that matches none of the first few classes sharing its
-// hash starts a class of its own, which costs merging, never exactness.
-func (f *flow) group() {
-	p := f.p
-	L := int32(p.Left)
-	arcs, start := byLeft(p)
-	row := func(i int32) []Arc { return arcs[start[i]:start[i+1]] }
-	skipOf := func(i int32) int64 {
-		if p.Skip == nil {
-			return inf
-		}
-		return p.Skip[i]
+// allArcs is the number of class arcs up to which all take part at once:
+// below it, solving again as arcs join costs more than they save.
+const allArcs = 1 << 19
+
+// quota is how many arcs class k gains at a time: a few more than twice
+// its units, as each of its units needs an arc and slots hold a few each.
+func (f *flow) quota(k int32) int {
+	return f.first + 2*int(f.mstart[k+1]-f.mstart[k])
+}
+
+// activate lets the n arcs of class k left out that are least by key take
+// part, all of them when there are not many more than n.
+func (f *flow) activate(k int32, n int, key func(a int32) int64) {
+	lo, hi := f.aend[k], f.astart[k+1]
+	if int(hi-lo) <= 2*n {
+		f.aend[k] = hi
+		return
 	}
-	same := func(i, j int32) bool {
-		a, b := row(i), row(j)
-		if skipOf(i) != skipOf(j) || len(a) != len(b) {
-			return false
-		}
-		for t := range a {
-			if a[t].Right != b[t].Right || a[t].Cost != b[t].Cost {
-				return false
+	keys := f.scratch[:0]
+	for a := lo; a < hi; a++ {
+		keys = append(keys, key(a))
+	}
+	t := nthSmallest(keys, n)
+	f.scratch = keys
+	end := lo
+	for _, tie := range []bool{false, true} {
+		for a := end; a < hi && int(end-lo) < n; a++ {
+			if c := key(a); c < t || tie && c == t {
+				f.swapArcs(a, end)
+				end++
 			}
 		}
-		return true
 	}
-	classOfLeft := make([]int32, L)
-	var reps []int32
-	var next []int32 // next class with the same hash, or -1
-	first := make(map[uint64]int32, 1024)
-	for i := range L {
-		a := row(i)
-		h := uint64(skipOf(i))*0x9e3779b97f4a7c15 ^ uint64(len(a))
-		step := max(1, len(a)/64)
-		for t := 0; t < len(a); t += step {
-			h = (h ^ uint64(a[t].Right)) * 0x100000001b3
-			h = (h ^ uint64(a[t].Cost)) * 0xff51afd7ed558ccd
-		}
-		k, ok := first[h]
-		for tries := 0; ok && !same(reps[k], i); tries++ {
-			k, ok = next[k], next[k] >= 0 && tries < 8
-		}
-		if !ok {
-			k = int32(len(reps))
-			reps = append(reps, i)
-			if prev, seen := first[h]; seen {
-				next = append(next, prev)
-			} else {
-				next = append(next, -1)
+	f.aend[k] = end
+}
+
+func (f *flow) swapArcs(a, b int32) {
+	f.right[a], f.right[b] = f.right[b], f.right[a]
+	f.cost[a], f.cost[b] = f.cost[b], f.cost[a]
+}
+
+// nthSmallest returns the value that would be at index n of xs sorted,
+// reordering xs.
+func nthSmallest(xs []int64, n int) int64 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		pivot := xs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
 			}
-			first[h] = k
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
 		}
-		classOfLeft[i] = k
-	}
-	K := int32(len(reps))
-	f.K = K
-	f.mstart = make([]int32, K+1)
-	for _, k := range classOfLeft {
-		f.mstart[k+1]++
-	}
-	f.rem = make([]int32, K)
-	for k := range K {
-		f.rem[k] = f.mstart[k+1]
-		f.mstart[k+1] += f.mstart[k]
-	}
-	f.members = make([]int32, L)
-	mfill := append([]int32(nil), f.mstart[:K]...)
-	for i, k := range classOfLeft {
-		f.members[mfill[k]] = int32(i)
-		mfill[k]++
-	}
-	f.astart = make([]int32, K+1)
-	f.skip = make([]int64, K)
-	f.skipped = make([]int32, K)
-	for k, i := range reps {
-		f.astart[k+1] = f.astart[k] + int32(len(row(i)))
-		f.skip[k] = skipOf(i)
-	}
-	A := f.astart[K]
-	f.right, f.cost, f.flow, f.classOf = make([]int32, A), make([]int64, A), make([]int32, A), make([]int32, A)
-	for k, i := range reps {
-		a := f.astart[k]
-		for _, x := range row(i) {
-			f.right[a], f.cost[a], f.classOf[a] = x.Right, x.Cost, int32(k)
-			a++
+		switch {
+		case n <= j:
+			hi = j
+		case n >= i:
+			lo = i
+		default:
+			return xs[n]
 		}
 	}
+	return xs[n]
+}
+
+// reset empties the flow and prices each class at its cheapest arc taking
+// part, so every reduced cost is non-negative and the cheapest are zero.
+func (f *flow) reset() {
+	clear(f.flow)
+	clear(f.used)
+	clear(f.skipped)
+	for r := range f.on {
+		f.on[r] = f.on[r][:0]
+	}
+	for k := range f.K {
+		f.rem[k] = f.mstart[k+1] - f.mstart[k]
+		least := f.skip[k]
+		for a := f.astart[k]; a < f.aend[k]; a++ {
+			least = min(least, f.cost[a])
+		}
+		f.pi[k] = 0
+		if least < inf {
+			f.pi[k] = -least
+		}
+	}
+	clear(f.pi[f.K:])
+}
+
+// activateUnderpriced lets arcs left out whose reduced cost is negative
+// take part, for each class its quota of the most negative, and reports
+// whether there was any.
+func (f *flow) activateUnderpriced() bool {
+	added := false
+	for k := range f.K {
+		reduced := func(a int32) int64 { return f.cost[a] + f.pi[k] - f.pi[f.K+f.right[a]] }
+		n := 0
+		for a := f.aend[k]; a < f.astart[k+1]; a++ {
+			if reduced(a) < 0 {
+				n++
+			}
+		}
+		if n > 0 {
+			// The negative ones sort first, and no more than n are taken.
+			f.activate(k, min(n, f.quota(k)), reduced)
+			added = true
+		}
+	}
+	return added
+}
+
+// activateAll lets every arc take part, and reports whether any was left
+// out.
+func (f *flow) activateAll() bool {
+	added := false
+	for k := range f.K {
+		added = added || f.aend[k] < f.astart[k+1]
+		f.aend[k] = f.astart[k+1]
+	}
+	return added
 }
 
 // components returns the classes of each connected component of the network
@@ -194,10 +262,12 @@ func (f *flow) components() [][]int32 {
 		}
 		return x
 	}
-	for a, r := range f.right {
-		x, y := find(f.classOf[a]), find(f.K+r)
-		if x != y {
-			parent[x] = y
+	for k := range f.K {
+		for _, r := range f.right[f.astart[k]:f.aend[k]] {
+			x, y := find(k), find(f.K+r)
+			if x != y {
+				parent[x] = y
+			}
 		}
 	}
 	index := map[int32]int{}
@@ -215,53 +285,21 @@ func (f *flow) components() [][]int32 {
 	return out
 }
 
-// solveComponent places the supply of classes, all of one component. It
-// reports false when some of it cannot be placed.
+// solveComponent places the supply of classes, all of one component, one
+// class at a time: a Dijkstra from the class alone stops at the sink, so it
+// explores only around the class. It reports false when some of the supply
+// cannot be placed.
 func (f *flow) solveComponent(classes []int32) bool {
-	free := classes
-	for len(free) > 0 {
-		D, ok := f.shortest(free)
-		if !ok {
-			return false
-		}
-		f.reprice(D)
-		f.push(free)
-		n := 0
-		for _, k := range free {
-			if f.rem[k] > 0 {
-				free[n] = k
-				n++
+	for _, k := range classes {
+		one := []int32{k}
+		for f.rem[k] > 0 {
+			D, ok := f.shortest(one)
+			if !ok {
+				return false
 			}
+			f.reprice(D)
+			f.push(one)
 		}
-		free = free[:n]
 	}
 	return true
-}
-
-// byLeft returns p's arcs ordered by left node, and where each left node's
-// arcs start; the last entry is their number. Arcs already in that order,
-// as generated ones usually are, are used as they are.
-func byLeft(p *Problem) ([]Arc, []int32) {
-	L := int32(p.Left)
-	start := make([]int32, L+1)
-	sorted := true
-	prev := int32(0)
-	for _, a := range p.Arcs {
-		start[a.Left+1]++
-		sorted = sorted && a.Left >= prev
-		prev = a.Left
-	}
-	for i := range L {
-		start[i+1] += start[i]
-	}
-	if sorted {
-		return p.Arcs, start
-	}
-	arcs := make([]Arc, len(p.Arcs))
-	fill := append([]int32(nil), start[:L]...)
-	for _, a := range p.Arcs {
-		arcs[fill[a.Left]] = a
-		fill[a.Left]++
-	}
-	return arcs, start
 }

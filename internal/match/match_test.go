@@ -149,6 +149,10 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		if s.Cost != want {
 			t.Fatalf("instance %d: cost %d, want %d\n%+v", n, s.Cost, want, p)
 		}
+		// Starting from one arc a class, the arcs left out join by price.
+		if s, err = solve(p, 1); err != nil || s.Cost != want {
+			t.Fatalf("instance %d: from one arc a class: %v, %v; want cost %d", n, s, err, want)
+		}
 	}
 }
 
@@ -231,6 +235,14 @@ func TestSolveMatchesReference(t *testing.T) {
 		if got.Cost != want.Cost {
 			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
 		}
+		few, err := solve(p, 1)
+		if err != nil {
+			t.Fatalf("instance %d: from one arc a class: %v", n, err)
+		}
+		checkSolution(t, p, few)
+		if err := Verify(p, few); err != nil || few.Cost != want.Cost {
+			t.Fatalf("instance %d: from one arc a class: cost %d, want %d; Verify: %v", n, few.Cost, want.Cost, err)
+		}
 	}
 }
 
@@ -253,8 +265,49 @@ func TestSolveDayMatchesReference(t *testing.T) {
 		if err := Verify(p, got); err != nil {
 			t.Errorf("seed %d: Verify: %v", seed, err)
 		}
+		if few, err := solve(p, 2); err != nil || few.Cost != want.Cost {
+			t.Errorf("seed %d: from two arcs a class: %v, %v; want cost %d", seed, few, err, want.Cost)
+		}
 		if got.Cost != want.Cost {
 			t.Errorf("seed %d: cost %d, want %d", seed, got.Cost, want.Cost)
+		}
+	}
+}
+
+// Requests filed at different times wait different lengths: each row is
+// shifted by its own constant, which must not change what is optimal. Some
+// rows also get a little noise, so they stay classes of their own.
+func TestSolveShiftedDayMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for seed := range uint64(4) {
+		p, err := Day(DayParams{Requests: 200, Specialists: 20, Slots: 6, Specialties: 2, Languages: 2}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shift := make([]int64, p.Left)
+		for i := range shift {
+			shift[i] = rng.Int64N(1000)
+			p.Skip[i] += shift[i]
+		}
+		for k := range p.Arcs {
+			p.Arcs[k].Cost += shift[p.Arcs[k].Left]
+			if p.Arcs[k].Left%5 == 0 {
+				p.Arcs[k].Cost += rng.Int64N(3)
+			}
+		}
+		want, err := solveSSP(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, first := range []int{1, 4, firstArcs} {
+			got, err := solve(p, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSolution(t, p, got)
+			if err := Verify(p, got); err != nil || got.Cost != want.Cost {
+				t.Errorf("seed %d, first %d: cost %d, want %d; Verify: %v", seed, first, got.Cost, want.Cost, err)
+			}
 		}
 	}
 }

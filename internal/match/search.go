@@ -20,7 +20,7 @@ func (f *flow) shortest(free []int32) (int64, bool) {
 		}
 		if x < f.K {
 			px := d + f.pi[x]
-			for a := f.astart[x]; a < f.astart[x+1]; a++ {
+			for a := f.astart[x]; a < f.aend[x]; a++ {
 				y := f.K + f.right[a]
 				if nd := px + f.cost[a] - f.pi[y]; nd < f.dist[y] {
 					f.reach(y, nd)
@@ -109,7 +109,7 @@ func (f *flow) searchClass(k int32) bool {
 		return true
 	}
 	c := f.cursor(k, f.astart[k])
-	for ; *c < f.astart[k+1]; *c++ {
+	for ; *c < f.aend[k]; *c++ {
 		a := *c
 		y := f.K + f.right[a]
 		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
@@ -219,5 +219,6 @@ func (f *flow) solution() *Solution {
 		}
 		s.Cost += int64(len(m)) * f.skip[k]
 	}
+	s.Cost += f.offset
 	return s
 }
