@@ -26,10 +26,11 @@ func Solve(p *Problem) (*Solution, error) {
 
 // solve is Solve with classes starting from their first cheapest arcs.
 func solve(p *Problem, first int) (*Solution, error) {
-	if err := p.validate(); err != nil {
+	rs, err := p.check()
+	if err != nil {
 		return nil, err
 	}
-	f := newFlow(p, first)
+	f := newFlow(p, rs, first)
 	for {
 		f.reset()
 		feasible := true
@@ -90,9 +91,9 @@ type flow struct {
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
 
-func newFlow(p *Problem, first int) *flow {
+func newFlow(p *Problem, rs rows, first int) *flow {
 	f := &flow{p: p, R: int32(len(p.Capacity))}
-	f.group()
+	f.group(rs)
 	n := f.K + f.R + 1
 	f.t = n - 1
 	f.used = make([]int32, f.R)

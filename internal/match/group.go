@@ -8,25 +8,12 @@ package match
 // comparison decides; a row that matches none of the first few classes
 // sharing its hash starts a class of its own, which costs merging, never
 // exactness.
-func (f *flow) group() {
+func (f *flow) group(rs rows) {
 	p := f.p
 	L := int32(p.Left)
-	arcs, start := byLeft(p)
+	arcs, start := byLeft(p, rs), rs.start
 	row := func(i int32) []Arc { return arcs[start[i]:start[i+1]] }
 	base := make([]int64, L) // each row's least cost, skip included
-	for i := range L {
-		least := int64(inf)
-		if p.Skip != nil {
-			least = p.Skip[i]
-		}
-		for _, a := range row(i) {
-			least = min(least, a.Cost)
-		}
-		if least < inf {
-			base[i] = least
-			f.offset += least
-		}
-	}
 	skipOf := func(i int32) int64 {
 		if p.Skip == nil {
 			return inf
@@ -52,6 +39,17 @@ func (f *flow) group() {
 	first := make(map[uint64]int32, 1024)
 	for i := range L {
 		a := row(i)
+		least := int64(inf)
+		if p.Skip != nil {
+			least = p.Skip[i]
+		}
+		for _, x := range a {
+			least = min(least, x.Cost)
+		}
+		if least < inf {
+			base[i] = least
+			f.offset += least
+		}
 		h := uint64(skipOf(i))*0x9e3779b97f4a7c15 ^ uint64(len(a))
 		step := max(1, len(a)/64)
 		for t := 0; t < len(a); t += step {
@@ -109,30 +107,17 @@ func (f *flow) group() {
 	}
 }
 
-// byLeft returns p's arcs ordered by left node, and where each left node's
-// arcs start; the last entry is their number. Arcs already in that order,
-// as generated ones usually are, are used as they are.
-func byLeft(p *Problem) ([]Arc, []int32) {
-	L := int32(p.Left)
-	start := make([]int32, L+1)
-	sorted := true
-	prev := int32(0)
-	for _, a := range p.Arcs {
-		start[a.Left+1]++
-		sorted = sorted && a.Left >= prev
-		prev = a.Left
-	}
-	for i := range L {
-		start[i+1] += start[i]
-	}
-	if sorted {
-		return p.Arcs, start
+// byLeft returns p's arcs ordered by left node; arcs already in that
+// order, as generated ones usually are, are used as they are.
+func byLeft(p *Problem, rs rows) []Arc {
+	if rs.sorted {
+		return p.Arcs
 	}
 	arcs := make([]Arc, len(p.Arcs))
-	fill := append([]int32(nil), start[:L]...)
+	fill := append([]int32(nil), rs.start[:p.Left]...)
 	for _, a := range p.Arcs {
 		arcs[fill[a.Left]] = a
 		fill[a.Left]++
 	}
-	return arcs, start
+	return arcs
 }

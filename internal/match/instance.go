@@ -97,10 +97,11 @@ func ReadDense(r io.Reader) (n int, cost []int64, err error) {
 // WriteProblem writes p with each left node's arcs on its line, in the
 // order they come in p.
 func WriteProblem(w io.Writer, p *Problem) error {
-	if err := p.validate(); err != nil {
+	rs, err := p.check()
+	if err != nil {
 		return err
 	}
-	arcs, start := byLeft(p)
+	arcs, start := byLeft(p, rs), rs.start
 	bw := bufio.NewWriterSize(w, 1<<20)
 	buf := fmt.Appendf(nil, "transport %d %d\ncapacity", p.Left, len(p.Capacity))
 	for _, c := range p.Capacity {
