@@ -23,8 +23,8 @@ func TestBenchMatch(t *testing.T) {
 	}
 	out := stdout.String()
 	want := []string{
-		`(?m)^assignment 60 × 60 +tide: Jonker-Volgenant \(match.Assign\) +[0-9.]+ [mµ]?s +[0-9.]+ [mµn]?s +[0-9,]+ +- *$`,
-		`(?m)^day 400 × 160 slots +tide: min-cost flow \(match.Solve\) +[0-9.]+ [mµ]?s +[0-9.]+ [mµn]?s +[0-9,]+ +optimal \(dual certificate\) *$`,
+		`(?m)^assignment 60 × 60 +tide: Jonker-Volgenant \(match.Assign\) +[0-9.]+ [mµ]?s +[0-9.]+ [mµn]?s +[0-9.]+ [mµn]?s +[0-9,]+ +- *$`,
+		`(?m)^day 400 × 160 slots +tide: min-cost flow \(match.Solve\) +[0-9.]+ [mµ]?s +[0-9.]+ [mµn]?s +[0-9.]+ [mµn]?s +[0-9,]+ +optimal \(dual certificate\) *$`,
 		`(?m)^day: [0-9,]+ requests served, [0-9,]+ unassigned`,
 	}
 	if scipyPresent() {
