@@ -7,11 +7,11 @@ package match
 // interchangeable, so they are merged into one class with a supply: a day's
 // requests fall into far fewer classes than there are requests.
 //
-// The classes and right nodes split into connected components, each solved
-// by successive shortest paths: for one class at a time, a Dijkstra on
-// reduced costs from the class stops at the sink, the potentials of the
-// nodes it settled move by their distance, and a depth-first search pushes
-// as much of the class's supply as fits along arcs of reduced cost zero.
+// The classes are placed by successive shortest paths, one class at a time:
+// a Dijkstra on reduced costs from the class stops at the sink, the
+// potentials of the nodes it settled move by their distance, and a
+// depth-first search pushes as much of the class's supply as fits along
+// arcs of reduced cost zero.
 // The potentials stay valid on every residual arc, so the flow is optimal
 // for the supply placed so far.
 //
@@ -21,10 +21,13 @@ package match
 // again; when none has, the potentials prove the flow optimal for the
 // whole problem.
 func Solve(p *Problem) (*Solution, error) {
-	return solve(p, firstArcs)
+	return solve(p, 0)
 }
 
-// solve is Solve with classes starting from their first cheapest arcs.
+// solve is Solve with each class starting from its first cheapest arcs (and
+// gaining that many more than twice its units at a time); first 0 lets all
+// arcs take part from the start when there are at most allArcs, and starts
+// from firstArcs when there are more.
 func solve(p *Problem, first int) (*Solution, error) {
 	rs, err := p.check()
 	if err != nil {
@@ -33,13 +36,7 @@ func solve(p *Problem, first int) (*Solution, error) {
 	f := newFlow(p, rs, first)
 	for {
 		f.reset()
-		feasible := true
-		for _, classes := range f.components() {
-			if !f.solveComponent(classes) {
-				feasible = false
-				break
-			}
-		}
+		feasible := f.place()
 		switch {
 		case !feasible && !f.activateAll():
 			return nil, ErrInfeasible
@@ -49,8 +46,13 @@ func solve(p *Problem, first int) (*Solution, error) {
 	}
 }
 
-// firstArcs is how many of its cheapest arcs a class starts with.
+// firstArcs is how many of its cheapest arcs a class starts with, when
+// not all take part.
 const firstArcs = 24
+
+// allArcs is the number of class arcs up to which all take part at once:
+// below it, solving again as arcs join costs more than it saves.
+const allArcs = 1 << 19
 
 // flow is the network Solve works on. Nodes are numbered classes 0..K-1,
 // right nodes K..K+R-1, then the sink t; the sink's potential stays 0.
@@ -107,22 +109,20 @@ func newFlow(p *Problem, rs rows, first int) *flow {
 	for i := range f.dist {
 		f.dist[i] = inf
 	}
-	f.aend = make([]int32, f.K)
+	f.aend = append([]int32(nil), f.astart[1:]...)
+	if first == 0 && f.astart[f.K] <= allArcs {
+		return f
+	}
 	f.first = first
+	if first == 0 {
+		f.first = firstArcs
+	}
 	for k := range f.K {
 		f.aend[k] = f.astart[k]
-		if f.astart[f.K] <= allArcs && first == firstArcs {
-			f.aend[k] = f.astart[k+1]
-			continue
-		}
 		f.activate(k, f.quota(k), func(a int32) int64 { return f.cost[a] })
 	}
 	return f
 }
-
-// allArcs is the number of class arcs up to which all take part at once:
-// below it, solving again as arcs join costs more than they save.
-const allArcs = 1 << 19
 
 // quota is how many arcs class k gains at a time: a few more than twice
 // its units, as each of its units needs an arc and slots hold a few each.
@@ -249,57 +249,19 @@ func (f *flow) activateAll() bool {
 	return added
 }
 
-// components returns the classes of each connected component of the network
-// without the sink.
-func (f *flow) components() [][]int32 {
-	parent := make([]int32, f.K+f.R)
-	for x := range parent {
-		parent[x] = int32(x)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+// place places the supply of every class, one class at a time: a Dijkstra
+// from the class alone stops at the sink, so it explores only around the
+// class, and the search then pushes along the paths it made of reduced cost
+// zero. It reports false when some supply cannot be placed.
+func (f *flow) place() bool {
 	for k := range f.K {
-		for _, r := range f.right[f.astart[k]:f.aend[k]] {
-			x, y := find(k), find(f.K+r)
-			if x != y {
-				parent[x] = y
-			}
-		}
-	}
-	index := map[int32]int{}
-	var out [][]int32
-	for k := range f.K {
-		root := find(k)
-		c, ok := index[root]
-		if !ok {
-			c = len(out)
-			index[root] = c
-			out = append(out, nil)
-		}
-		out[c] = append(out[c], k)
-	}
-	return out
-}
-
-// solveComponent places the supply of classes, all of one component, one
-// class at a time: a Dijkstra from the class alone stops at the sink, so it
-// explores only around the class. It reports false when some of the supply
-// cannot be placed.
-func (f *flow) solveComponent(classes []int32) bool {
-	for _, k := range classes {
-		one := []int32{k}
 		for f.rem[k] > 0 {
-			D, ok := f.shortest(one)
+			D, ok := f.shortest(k)
 			if !ok {
 				return false
 			}
 			f.reprice(D)
-			f.push(one)
+			f.push(k)
 		}
 	}
 	return true

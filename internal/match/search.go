@@ -1,12 +1,10 @@
 package match
 
-// shortest runs Dijkstra on reduced costs from every class in free at once
-// and returns the distance to the sink; false when the sink is out of reach.
-// It stops at the sink: nodes farther away keep no distance.
-func (f *flow) shortest(free []int32) (int64, bool) {
-	for _, k := range free {
-		f.reach(k, 0)
-	}
+// shortest runs Dijkstra on reduced costs from class src and returns the
+// distance to the sink; false when the sink is out of reach. It stops at
+// the sink: nodes farther away keep no distance.
+func (f *flow) shortest(src int32) (int64, bool) {
+	f.reach(src, 0)
 	for len(f.heap) > 0 {
 		e := f.heap.pop()
 		x, d := e.node, e.dist
@@ -78,19 +76,17 @@ func (f *flow) clear() {
 	f.touched = f.touched[:0]
 }
 
-// push sends as much of the free classes' supply as a depth-first search
-// finds room for along arcs of reduced cost zero. A node the search left
-// without finding the sink is not tried again in this phase.
-func (f *flow) push(free []int32) {
+// push sends as much of class src's supply as a depth-first search finds
+// room for along arcs of reduced cost zero. A node the search left without
+// finding the sink is not tried again in this phase.
+func (f *flow) push(src int32) {
 	f.phase++
-	for _, k := range free {
-		for f.rem[k] > 0 && f.vis[k] != f.phase {
-			f.path = f.path[:0]
-			if !f.searchClass(k) {
-				break
-			}
-			f.augment(k)
+	for f.rem[src] > 0 && f.vis[src] != f.phase {
+		f.path = f.path[:0]
+		if !f.searchClass(src) {
+			break
 		}
+		f.augment(src)
 	}
 }
 
