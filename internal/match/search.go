@@ -2,7 +2,12 @@ package match
 
 // shortest runs Dijkstra on reduced costs from class src and returns the
 // distance to the sink; false when the sink is out of reach. It stops at
-// the sink: nodes farther away keep no distance.
+// the sink: nodes farther away keep no distance, and none at or beyond the
+// sink's tentative distance enters the heap.
+//
+// A right node with room left has potential 0 (its potential only falls
+// once it is full), so its arc to the sink costs nothing reduced, and no
+// path onward from it is shorter: reaching it is reaching the sink.
 func (f *flow) shortest(src int32) (int64, bool) {
 	f.reach(src, 0)
 	for len(f.heap) > 0 {
@@ -19,8 +24,14 @@ func (f *flow) shortest(src int32) (int64, bool) {
 		if x < f.K {
 			px := d + f.pi[x]
 			for a := f.astart[x]; a < f.aend[x]; a++ {
-				y := f.K + f.right[a]
-				if nd := px + f.cost[a] - f.pi[y]; nd < f.dist[y] {
+				r := f.right[a]
+				y := f.K + r
+				nd := px + f.cost[a] - f.pi[y]
+				switch {
+				case nd >= f.dist[y] || nd >= f.dist[f.t]:
+				case f.used[r] < f.p.Capacity[r]:
+					f.reach(f.t, nd)
+				default:
 					f.reach(y, nd)
 				}
 			}
@@ -36,7 +47,7 @@ func (f *flow) shortest(src int32) (int64, bool) {
 		}
 		for _, a := range f.on[r] {
 			k := f.classOf[a]
-			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] {
+			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] && nd < f.dist[f.t] {
 				f.reach(k, nd)
 			}
 		}
