@@ -37,6 +37,7 @@ func solve(p *Problem, first int) (*Solution, error) {
 	for {
 		f.reset()
 		feasible := f.place()
+		f.choosing = false
 		switch {
 		case !feasible && !f.activateAll():
 			return nil, ErrInfeasible
@@ -61,20 +62,21 @@ type flow struct {
 	K, R int32
 	t    int32
 
-	members []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
-	mstart  []int32
-	astart  []int32 // class k's arcs are astart[k] to astart[k+1]-1,
-	aend    []int32 // of which those before aend[k] take part
-	offset  int64   // the constants taken off the rows
-	first   int     // arcs a class gains at a time, besides twice its units
-	scratch []int64
-	right   []int32 // per class arc
-	cost    []int64
-	flow    []int32
-	classOf []int32
-	skip    []int64 // per class, inf when it must be served
-	rem     []int32 // per class: units not yet placed
-	skipped []int32 // per class: units left unassigned
+	members  []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
+	mstart   []int32
+	astart   []int32 // class k's arcs are astart[k] to astart[k+1]-1,
+	aend     []int32 // of which those before aend[k] take part
+	offset   int64   // the constants taken off the rows
+	first    int     // arcs a class gains at a time, besides twice its units
+	choosing bool    // classes choose their arcs as they are placed
+	scratch  []int64
+	right    []int32 // per class arc
+	cost     []int64
+	flow     []int32
+	classOf  []int32
+	skip     []int64 // per class, inf when it must be served
+	rem      []int32 // per class: units not yet placed
+	skipped  []int32 // per class: units left unassigned
 
 	used []int32   // per right node
 	on   [][]int32 // per right node: the class arcs with flow into it
@@ -117,10 +119,9 @@ func newFlow(p *Problem, rs rows, first int) *flow {
 	if first == 0 {
 		f.first = firstArcs
 	}
-	for k := range f.K {
-		f.aend[k] = f.astart[k]
-		f.activate(k, f.quota(k), func(a int32) int64 { return f.cost[a] })
-	}
+	// The first round chooses each class's arcs as it places the class.
+	copy(f.aend, f.astart)
+	f.choosing = true
 	return f
 }
 
@@ -249,12 +250,32 @@ func (f *flow) activateAll() bool {
 	return added
 }
 
+// choose lets the quota of class k's arcs that are cheapest at the current
+// prices take part, and prices the class at the least of them. A class not
+// yet placed has no flow, so no arc constrains its potential but its own.
+func (f *flow) choose(k int32) {
+	f.aend[k] = f.astart[k]
+	reduced := func(a int32) int64 { return f.cost[a] - f.pi[f.K+f.right[a]] }
+	f.activate(k, f.quota(k), reduced)
+	least := f.skip[k]
+	for a := f.astart[k]; a < f.aend[k]; a++ {
+		least = min(least, reduced(a))
+	}
+	f.pi[k] = 0
+	if least < inf {
+		f.pi[k] = -least
+	}
+}
+
 // place places the supply of every class, one class at a time: a Dijkstra
 // from the class alone stops at the sink, so it explores only around the
 // class, and the search then pushes along the paths it made of reduced cost
 // zero. It reports false when some supply cannot be placed.
 func (f *flow) place() bool {
 	for k := range f.K {
+		if f.choosing {
+			f.choose(k)
+		}
 		for f.rem[k] > 0 {
 			D, ok := f.shortest(k)
 			if !ok {
