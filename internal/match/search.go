@@ -9,6 +9,7 @@ package match
 // once it is full), so its arc to the sink costs nothing reduced, and no
 // path onward from it is shorter: reaching it is reaching the sink.
 func (f *flow) shortest(src int32) (int64, bool) {
+	f.phase++
 	f.reach(src, 0)
 	for len(f.heap) > 0 {
 		e := f.heap.pop()
@@ -17,6 +18,7 @@ func (f *flow) shortest(src int32) (int64, bool) {
 			continue
 		}
 		f.done[x] = true
+		f.settled[x] = f.phase
 		if x == f.t {
 			f.heap = f.heap[:0]
 			return d, true
@@ -88,10 +90,11 @@ func (f *flow) clear() {
 }
 
 // push sends as much of class src's supply as a depth-first search finds
-// room for along arcs of reduced cost zero. A node the search left without
-// finding the sink is not tried again in this phase.
+// room for along arcs of reduced cost zero, through the nodes the last
+// Dijkstra settled (every node of the path it found is one) and into
+// slots with room. A node the search left without finding the sink is not
+// tried again in this phase.
 func (f *flow) push(src int32) {
-	f.phase++
 	for f.rem[src] > 0 && f.vis[src] != f.phase {
 		f.path = f.path[:0]
 		if !f.searchClass(src) {
@@ -119,7 +122,8 @@ func (f *flow) searchClass(k int32) bool {
 	for ; *c < f.aend[k]; *c++ {
 		a := *c
 		y := f.K + f.right[a]
-		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
+		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 ||
+			f.settled[y] != f.phase && f.used[f.right[a]] == f.p.Capacity[f.right[a]] {
 			continue
 		}
 		f.path = append(f.path, a)
@@ -142,7 +146,7 @@ func (f *flow) searchRight(y int32) bool {
 	for ; int(*c) < len(f.on[r]); *c++ {
 		a := f.on[r][*c]
 		k := f.classOf[a]
-		if f.vis[k] == f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
+		if f.vis[k] == f.phase || f.settled[k] != f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
