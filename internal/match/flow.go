@@ -1,5 +1,10 @@
 package match
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Solve returns a least-cost solution of p.
 //
 // Left nodes whose rows are the same up to a constant (the same arcs in the
@@ -69,6 +74,7 @@ type flow struct {
 	offset   int64   // the constants taken off the rows
 	first    int     // arcs a class gains at a time, besides twice its units
 	choosing bool    // classes choose their arcs as they are placed
+	order    []int32 // the order classes are placed in
 	scratch  []int64
 	right    []int32 // per class arc
 	cost     []int64
@@ -113,6 +119,13 @@ func newFlow(p *Problem, rs rows, first int) *flow {
 	for i := range f.dist {
 		f.dist[i] = inf
 	}
+	// Classes that lose most by being left out go first: placed after them,
+	// the others seldom have to move them, and searches stay short.
+	f.order = make([]int32, f.K)
+	for k := range f.order {
+		f.order[k] = int32(k)
+	}
+	slices.SortStableFunc(f.order, func(a, b int32) int { return cmp.Compare(f.skip[b], f.skip[a]) })
 	f.aend = append([]int32(nil), f.astart[1:]...)
 	if first == 0 && f.astart[f.K] <= allArcs {
 		return f
@@ -274,7 +287,7 @@ func (f *flow) choose(k int32) {
 // class, and the search then pushes along the paths it made of reduced cost
 // zero. It reports false when some supply cannot be placed.
 func (f *flow) place() bool {
-	for k := range f.K {
+	for _, k := range f.order {
 		if f.choosing {
 			f.choose(k)
 		}
