@@ -112,6 +112,8 @@ func (f *flow) cursor(x, first int32) *int32 {
 	return &f.cur[x]
 }
 
+// searchClass extends f.path from class k: to the sink by leaving a unit
+// unassigned, or along an arc to a right node.
 func (f *flow) searchClass(k int32) bool {
 	f.vis[k] = f.phase
 	if s := f.skip[k]; s < inf && s+f.pi[k] == 0 {
@@ -135,6 +137,9 @@ func (f *flow) searchClass(k int32) bool {
 	return false
 }
 
+// searchRight extends f.path from right node y (node number, not index):
+// to the sink if it has room, else back along an arc that brings it a unit,
+// whose class then goes elsewhere.
 func (f *flow) searchRight(y int32) bool {
 	f.vis[y] = f.phase
 	r := y - f.K
