@@ -41,8 +41,9 @@ type Store interface {
 type NeedMove struct {
 	ID       string
 	From, To NeedState
-	// Note, when set, is stored as the delivery note.
-	Note string
+	// Note, when set, is stored as the delivery note, and Photo and
+	// PhotoType as the delivery photo.
+	Note, Photo, PhotoType string
 	// Delivered is added to the need's delivered money.
 	Delivered int64
 	// Posting, when set, is written with the move.

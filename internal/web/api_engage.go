@@ -15,12 +15,12 @@ func (s *Server) routeEngageAPI() {
 	m("POST /api/v1/needs", s.apiCreateNeed)
 	m("GET /api/v1/needs/{id}", s.apiNeed)
 	m("POST /api/v1/needs/{id}/approve", s.apiApproveNeed)
-	m("POST /api/v1/needs/{id}/deliver", s.apiDeliverNeed)
 	m("POST /api/v1/needs/{id}/cancel", s.apiCancelNeed)
 	m("POST /api/v1/needs/{id}/donations", s.apiDonate)
 	m("GET /api/v1/donations", s.apiDonations)
 	m("POST /api/v1/donations/callback/{provider}", s.apiDonationCallback)
 	m("GET /api/v1/ledger/verify", s.apiVerifyLedger)
+	s.routeNeedProof()
 }
 
 // needEngage answers 404 while the server runs without needs and donations.
@@ -82,18 +82,6 @@ func (s *Server) apiCreateNeed(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiApproveNeed(w http.ResponseWriter, r *http.Request) {
 	n, err := s.Engage.ApproveNeed(r.Context(), r.PathValue("id"))
-	answer(s, w, r, http.StatusOK, n, err)
-}
-
-func (s *Server) apiDeliverNeed(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Note string `json:"note"`
-	}
-	if err := decode(w, r, &in); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	n, err := s.Engage.DeliverNeed(r.Context(), r.PathValue("id"), in.Note)
 	answer(s, w, r, http.StatusOK, n, err)
 }
 

@@ -25,12 +25,14 @@ func (s *Server) routeNeedPages() {
 
 type needCard struct {
 	ID, Title, Region, Kind, State, Amount, In, Out, Remaining, Description, Note string
+	// Photo is set when a photo proves the delivery.
+	Photo bool
 }
 
 func (s *Server) needCard(n *engage.PublicNeed) needCard {
 	return needCard{ID: n.ID, Title: n.Title, Region: n.Region, Kind: string(n.Kind), State: string(n.State),
 		Amount: money(n.Amount, n.Currency), In: money(n.In, n.Currency), Out: money(n.Out, n.Currency),
-		Remaining: money(n.Remaining, n.Currency), Description: n.Description, Note: n.DeliveryNote}
+		Remaining: money(n.Remaining, n.Currency), Description: n.Description, Note: n.DeliveryNote, Photo: n.DeliveryPhoto}
 }
 
 type needsData struct {
@@ -227,8 +229,6 @@ func (s *Server) needActionSubmit(w http.ResponseWriter, r *http.Request) {
 	switch r.PathValue("action") {
 	case "approve":
 		_, err = s.Engage.ApproveNeed(ctx, id)
-	case "deliver":
-		_, err = s.Engage.DeliverNeed(ctx, id, r.PostFormValue("note"))
 	case "cancel":
 		_, err = s.Engage.CancelNeed(ctx, id)
 	default:

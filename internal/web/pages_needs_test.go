@@ -1,7 +1,12 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,9 +50,35 @@ func TestNeedPages(t *testing.T) {
 	wantRedirect(t, "pay the donation", buyer.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/donations?done=paid")
 	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY")
 	wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`)
-	wantRedirect(t, "deliver", county.form(t, "/needs/"+id+"/deliver", url.Values{"note": {"Bags handed out on 1 December"}}), "/needs/manage")
-	wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
-		"Bags handed out on 1 December", `data-state="delivered"`)
+	var img bytes.Buffer
+	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 3, 3)))
+	deliver := func(csrf, note string, photo []byte) *httptest.ResponseRecorder {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("note", note)
+		if photo != nil {
+			fw, _ := mw.CreateFormFile("photo", "bags.png")
+			fw.Write(photo)
+		}
+		mw.Close()
+		return county.do(t, "POST", "/needs/"+id+"/deliver", &body, mw.FormDataContentType())
+	}
+	if rec := deliver("wrong", "Bags handed out on 1 December", img.Bytes()); rec.Code != http.StatusForbidden {
+		t.Errorf("deliver with a wrong CSRF token: %d, want 403", rec.Code)
+	}
+	wantPage(t, "deliver without a photo", deliver(county.csrf, "Bags handed out on 1 December", nil), http.StatusBadRequest, `id="error"`)
+	wantPage(t, "deliver with a text file", deliver(county.csrf, "Bags handed out on 1 December", []byte("a list of names")), http.StatusBadRequest, `id="error"`)
+	wantPage(t, "the need before delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">0.00 CNY<`)
+	wantRedirect(t, "deliver", deliver(county.csrf, "Bags handed out on 1 December", img.Bytes()), "/needs/manage")
+	page = wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
+		"Bags handed out on 1 December", `data-state="delivered"`, `id="need-photo"`, `src="/api/v1/needs/`+id+`/photo"`)
+	if strings.Contains(page, site.household) {
+		t.Errorf("the public need page shows the household's ref %s", site.household)
+	}
+	if rec := buyer.do(t, "GET", "/api/v1/needs/"+id+"/photo", nil, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), img.Bytes()) {
+		t.Errorf("the delivery photo: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
 
 	// The donor likes the need and shares it.
 	wantRedirect(t, "like", buyer.form(t, "/needs/"+id+"/like", url.Values{}), "/needs/"+id)
