@@ -17,6 +17,7 @@ func (s *Server) routeNeedPages() {
 	s.page("GET /needs/{id}", s.needPage)
 	s.page("POST /needs/{id}/donate", s.donateSubmit)
 	s.page("GET /donations", s.donationsPage)
+	s.page("GET /donations/{id}", s.receiptPage)
 	s.page("GET /needs/manage", s.manageNeedsPage)
 	s.page("POST /needs/manage", s.needSubmit)
 	s.page("POST /needs/{id}/{action}", s.needActionSubmit)
@@ -248,4 +249,27 @@ func (s *Server) sandboxOf() (*market.Sandbox, bool) {
 	}
 	sb, ok := s.Market.Payments.(*market.Sandbox)
 	return sb, ok
+}
+
+type receiptData struct {
+	Need, NeedTitle, NeedState, Amount, At, Reference, Provider, State string
+}
+
+// receiptPage shows the donor the receipt of one of their donations.
+func (s *Server) receiptPage(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	if s.Engage == nil {
+		s.pageError(w, r, tide.NotFound("page"))
+		return
+	}
+	rc, err := s.Engage.Receipt(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := receiptData{Need: rc.NeedID, NeedTitle: rc.NeedTitle, NeedState: string(rc.NeedState), Amount: money(rc.Amount, rc.Currency),
+		At: rc.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Reference: rc.ID, Provider: rc.Provider, State: string(rc.State)}
+	s.render(w, r, http.StatusOK, "donation", s.newView(r, "receipt.title", d))
 }

@@ -48,7 +48,13 @@ func TestNeedPages(t *testing.T) {
 	}
 	payment := strings.TrimPrefix(checkout, "/sandbox/pay?payment=")
 	wantRedirect(t, "pay the donation", buyer.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/donations?done=paid")
-	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY")
+	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY",
+		`href="/donations/`+payment+`"`)
+	wantPage(t, "the receipt", buyer.do(t, "GET", "/donations/"+payment, nil, ""), http.StatusOK, `id="receipt-amount">50.00 CNY<`,
+		"School bags for Grade 1", `<code>`+payment+`</code> (sandbox)`, `id="receipt-state" data-state="paid"`)
+	if rec := county.do(t, "GET", "/donations/"+payment, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("someone else opens the donor's receipt: %d, want 404", rec.Code)
+	}
 	wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`)
 	var img bytes.Buffer
 	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 3, 3)))
