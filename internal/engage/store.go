@@ -27,6 +27,9 @@ type Store interface {
 	FindDonation(ctx context.Context, id string) (*Donation, error)
 	// FindDonations returns donations newest first.
 	FindDonations(ctx context.Context, f DonationFilter) ([]*Donation, int, error)
+	// FindDonors returns a need's paid donations, newest first, each with
+	// its donor's display name only when the donor shows their name.
+	FindDonors(ctx context.Context, needID string, limit int) ([]Donor, error)
 	// SettleDonation makes a donation's move; ECONFLICT, and nothing
 	// written, when the donation is no longer in s.From or, with s.Accept,
 	// when the need no longer takes s.Raise.

@@ -14,6 +14,7 @@ func (s *Server) routeEngageAPI() {
 	m("GET /api/v1/needs", s.apiNeeds)
 	m("POST /api/v1/needs", s.apiCreateNeed)
 	m("GET /api/v1/needs/{id}", s.apiNeed)
+	m("GET /api/v1/needs/{id}/donors", s.apiNeedDonors)
 	m("POST /api/v1/needs/{id}/approve", s.apiApproveNeed)
 	m("POST /api/v1/needs/{id}/cancel", s.apiCancelNeed)
 	m("POST /api/v1/needs/{id}/donations", s.apiDonate)
@@ -55,6 +56,13 @@ func (s *Server) apiNeeds(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiNeed(w http.ResponseWriter, r *http.Request) {
 	n, err := s.Engage.PublicNeed(r.Context(), r.PathValue("id"))
 	answer(s, w, r, http.StatusOK, n, err)
+}
+
+// apiNeedDonors lists a need's latest paid gifts, naming only the donors
+// who chose to be named.
+func (s *Server) apiNeedDonors(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Engage.PublicDonors(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, map[string][]engage.Donor{"items": nonNil(list)}, err)
 }
 
 // NeedInput is the body of POST /api/v1/needs.

@@ -76,6 +76,11 @@ func TestAPIEngageDonation(t *testing.T) {
 		!strings.Contains(rec.Body.String(), n.ID) {
 		t.Errorf("public list: %d %s; want the need without its household", rec.Code, rec.Body)
 	}
+	var donors struct{ Items []engage.Donor }
+	site.call(t, "", "GET", "/api/v1/needs/"+n.ID+"/donors", nil, http.StatusOK, &donors)
+	if len(donors.Items) != 1 || donors.Items[0].Amount != 5000 || donors.Items[0].Name != "" {
+		t.Errorf("public donors = %+v, want one anonymous gift of 5000", donors)
+	}
 	var mine struct {
 		Items []engage.Donation
 		Total int

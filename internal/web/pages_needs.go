@@ -70,6 +70,8 @@ type needData struct {
 	Need     needCard
 	Approved bool
 	Likes    *engage.Likes
+	// Donors are the latest paid gifts; an empty Name is anonymous.
+	Donors []donorRow
 	// ShareURL is the link of a share the viewer just made.
 	ShareURL string
 }
@@ -97,7 +99,15 @@ func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, status int, fo
 		s.pageError(w, r, err)
 		return
 	}
+	donors, err := s.Engage.PublicDonors(r.Context(), n.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	d := needData{Need: c, Approved: n.State == engage.NeedApproved, Likes: likes}
+	for _, x := range donors {
+		d.Donors = append(d.Donors, donorRow{Name: x.Name, Amount: money(x.Amount, x.Currency), At: x.At.UTC().Format("2006-01-02")})
+	}
 	if code := shareCode(r.URL.Query().Get("share")); code != "" {
 		d.ShareURL = "/s/" + code
 	}
@@ -127,6 +137,10 @@ func (s *Server) donateSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, d.CheckoutURL, http.StatusSeeOther)
+}
+
+type donorRow struct {
+	Name, Amount, At string
 }
 
 type donationRow struct {

@@ -55,7 +55,20 @@ func TestNeedPages(t *testing.T) {
 	if rec := county.do(t, "GET", "/donations/"+payment, nil, ""); rec.Code != http.StatusNotFound {
 		t.Errorf("someone else opens the donor's receipt: %d, want 404", rec.Code)
 	}
-	wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`)
+	page = wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`,
+		`id="need-donors"`, "Anonymous")
+	if strings.Contains(page[strings.Index(page, `id="need-donors"`):], "buyer") {
+		t.Error("the donors' list names a donor who did not choose to be named")
+	}
+	// The donor chooses to be named on donor lists.
+	wantPage(t, "the privacy form", buyer.do(t, "GET", "/account", nil, ""), http.StatusOK, `id="privacy-form"`, `id="show-name" name="show_name" value="1">`)
+	wantRedirect(t, "show my name", buyer.form(t, "/account/privacy", url.Values{"show_name": {"1"}}), "/account?privacy=1")
+	wantPage(t, "the privacy saved", buyer.do(t, "GET", "/account?privacy=1", nil, ""), http.StatusOK, `id="privacy-saved"`,
+		`id="show-name" name="show_name" value="1" checked>`, `id="hide-region" name="hide_region" value="1">`)
+	page = wantPage(t, "the need with a named donor", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-donors"`)
+	if donors := page[strings.Index(page, `id="need-donors"`):]; !strings.Contains(donors, "<li>buyer · 50.00 CNY") {
+		t.Errorf("the donors' list does not name the donor who chose to be named: %.200s", donors)
+	}
 	var img bytes.Buffer
 	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 3, 3)))
 	deliver := func(csrf, note string, photo []byte) *httptest.ResponseRecorder {

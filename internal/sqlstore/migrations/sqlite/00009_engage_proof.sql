@@ -4,14 +4,14 @@
 ALTER TABLE needs ADD COLUMN delivery_photo TEXT NOT NULL DEFAULT '';
 ALTER TABLE needs ADD COLUMN delivery_photo_type TEXT NOT NULL DEFAULT '';
 
--- A member of the public chooses whether their name shows on the public
--- lists of a need's donors (anonymous until they say so), and whether their
--- home region counts in the participation of that region.
+-- A member of the public chooses whether their name shows on a need's
+-- public list of donors (anonymous until they say so), and whether their
+-- home region is left out of the participation counted by region.
 ALTER TABLE users ADD COLUMN show_name INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE users ADD COLUMN count_region INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE users ADD COLUMN hide_region INTEGER NOT NULL DEFAULT 0;
 
 -- +goose Down
-ALTER TABLE users DROP COLUMN count_region;
+ALTER TABLE users DROP COLUMN hide_region;
 ALTER TABLE users DROP COLUMN show_name;
 ALTER TABLE needs DROP COLUMN delivery_photo_type;
 ALTER TABLE needs DROP COLUMN delivery_photo;
