@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -131,12 +132,13 @@ func TestLikeFloodFromOneAddress(t *testing.T) {
 	site.call(t, "county1", "POST", "/api/v1/needs", map[string]any{"kind": "village", "region": "520101001001",
 		"title": "Seeds", "amount": 10000, "currency": "CNY"}, http.StatusCreated, &n)
 	site.call(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/approve", nil, http.StatusOK, nil)
-	refused := 0
+	refused, through := 0, map[string]bool{}
 	for _, who := range []string{"buyer", "county1", "county2"} {
 		for range web.LikesPerMinute {
 			rec := site.do(t, who, "POST", "/api/v1/likes", jsonBody(map[string]string{"kind": "need", "id": n.ID}), "application/json")
 			switch rec.Code {
 			case http.StatusOK, http.StatusCreated:
+				through[who] = true
 			case http.StatusTooManyRequests:
 				refused++
 			default:
@@ -146,5 +148,9 @@ func TestLikeFloodFromOneAddress(t *testing.T) {
 	}
 	if refused == 0 || refused < 90-web.AddressLikesPerMinute {
 		t.Errorf("%d of 90 likes from one address in an instant refused, want at least %d", refused, 90-web.AddressLikesPerMinute)
+	}
+	likes, err := site.engage.CountLikes(context.Background(), engage.ItemNeed, n.ID)
+	if err != nil || likes.Count != int64(len(through)) {
+		t.Errorf("the need has %v likes (%v), want one for each of the %d people who got through", likes, err, len(through))
 	}
 }
