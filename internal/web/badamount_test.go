@@ -37,7 +37,9 @@ func TestFractionalAmounts(t *testing.T) {
 				who = "county1"
 			}
 			rec := site.do(t, who, "POST", tc.path, strings.NewReader(tc.body), "application/json")
-			var e struct{ Error struct{ Code, Field, Message string } }
+			var e struct {
+				Error struct{ Code, Field, Message string }
+			}
 			json.Unmarshal(rec.Body.Bytes(), &e)
 			if rec.Code != http.StatusBadRequest || e.Error.Field != "amount" || !strings.Contains(e.Error.Message, "amount") {
 				t.Errorf("%s: %d %+v, want 400 naming amount", tc.body, rec.Code, e.Error)
