@@ -104,6 +104,20 @@ func (s *Service) like(ctx context.Context, kind Item, id string, on bool) (*Lik
 	return s.CountLikes(ctx, kind, id)
 }
 
+// LikeRoom records that the caller liked a live room, once however often
+// they tap. The taps themselves are summed by the live hub; this is the
+// person's part in the measure of participation.
+func (s *Service) LikeRoom(ctx context.Context, room string) error {
+	a, err := signedIn(ctx, "like")
+	if err != nil {
+		return err
+	}
+	if room == "" {
+		return tide.Invalid("room", "room is required")
+	}
+	return s.store.Like(ctx, ItemRoom, room, a.UserID, s.Now().UTC())
+}
+
 // CountLikes answers how many people like an item, and whether the caller,
 // if signed in, is one of them.
 func (s *Service) CountLikes(ctx context.Context, kind Item, id string) (*Likes, error) {

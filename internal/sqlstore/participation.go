@@ -10,9 +10,9 @@ import (
 // participationQuery counts, for public accounts whose home region starts
 // with a prefix: them, those with an order not cancelled in the period,
 // those with a donation paid (or paid and later refunded) in it, those who
-// liked a product or a need in it, those who made a share in it, and those
-// with any of these. Below the root, those who hide their region are
-// not counted.
+// liked a live room, a product or a need in it, those who made a share in
+// it, and those with any of these. Below the root, those who hide their
+// region are not counted.
 const participationQuery = `WITH pub AS (
 	SELECT id FROM users WHERE roles = 'public' AND home_region LIKE ? AND (? = '' OR NOT hide_region)
 ), buy AS (

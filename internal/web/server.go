@@ -59,7 +59,9 @@ type Server struct {
 	itemLikeLimit *rateLimit
 	// addrLikeLimit bounds the likes of everyone behind one address.
 	addrLikeLimit *rateLimit
-	apiRoutes     []string
+	// roomLikers remembers who was recorded liking which live room.
+	roomLikers roomLikers
+	apiRoutes  []string
 	pages         *pages
 	metrics       *metrics
 }
