@@ -62,8 +62,8 @@ type Server struct {
 	// roomLikers remembers who was recorded liking which live room.
 	roomLikers roomLikers
 	apiRoutes  []string
-	pages         *pages
-	metrics       *metrics
+	pages      *pages
+	metrics    *metrics
 }
 
 // Handler builds the routes and returns the server's root handler.
