@@ -59,11 +59,12 @@ type Server struct {
 	itemLikeLimit *rateLimit
 	// addrLikeLimit bounds the likes of everyone behind one address.
 	addrLikeLimit *rateLimit
+	apiRoutes     []string
+	pages         *pages
+	metrics       *metrics
+
 	// roomLikers remembers who was recorded liking which live room.
 	roomLikers roomLikers
-	apiRoutes  []string
-	pages      *pages
-	metrics    *metrics
 }
 
 // Handler builds the routes and returns the server's root handler.
