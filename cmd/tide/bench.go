@@ -43,6 +43,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "livesale-buyers" {
 		return runBenchBuyers(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "likes" {
+		return runBenchLikes(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "measure" {
 		return usageError{"want: tide bench measure --persons N, or tide bench livesale --buyers N"}
 	}

@@ -1,0 +1,485 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tide-project/tide/internal/live"
+	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/web"
+)
+
+// likesBenchOptions are the flags of `tide bench likes`.
+type likesBenchOptions struct {
+	batch    int64
+	duration time.Duration
+	conns    int
+	viewers  int
+	workers  int
+	redis    string
+}
+
+func runBenchLikes(ctx context.Context, env *Env, args []string) error {
+	o := likesBenchOptions{batch: 20, duration: 5 * time.Second, conns: 64, viewers: 20_000,
+		workers: runtime.GOMAXPROCS(0), redis: "127.0.0.1:6379"}
+	fs := flag.NewFlagSet("tide bench likes", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Int64Var(&o.batch, "batch", o.batch, "likes in one batch: one hub call, one request's count, one Redis pipeline")
+	fs.DurationVar(&o.duration, "duration", o.duration, "how long each of the three runs lasts")
+	fs.IntVar(&o.conns, "conns", o.conns, "HTTP connections and Redis clients at once")
+	fs.IntVar(&o.viewers, "viewers", o.viewers, "viewers the HTTP requests come from, each its own address")
+	fs.IntVar(&o.workers, "workers", o.workers, "goroutines calling the hub in process")
+	fs.StringVar(&o.redis, "redis", o.redis, "Redis address of the INCRBY reference (empty: skip)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if o.batch < 1 || o.batch > web.MaxLikes {
+		errs = append(errs, fmt.Errorf("--batch must be between 1 and %d, what one request may carry", web.MaxLikes))
+	}
+	if o.duration <= 0 {
+		errs = append(errs, errors.New("--duration must be positive"))
+	}
+	if o.conns < 1 || o.conns > 10_000 || o.workers < 1 || o.workers > 10_000 {
+		errs = append(errs, errors.New("--conns and --workers must be between 1 and 10,000"))
+	}
+	if o.viewers < o.conns || o.viewers > 1_000_000 {
+		errs = append(errs, errors.New("--viewers must be at least --conns and at most 1,000,000"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return usageError{err.Error()}
+	}
+	return benchLikes(ctx, env, o)
+}
+
+// likesRow is one line of the table: likes sent in batches, and what the
+// counter at the end held.
+type likesRow struct {
+	name             string
+	sent, batches    int64
+	refused, errs    int64
+	elapsed          time.Duration
+	p50, p99         time.Duration // of a batch; zero in process
+	counted          int64
+	firstErr         string
+	countedSomewhere string
+	// mismatch, when set, is a second count that differs from the likes
+	// sent.
+	mismatch string
+}
+
+func (r likesRow) rate() float64 { return float64(r.sent) / r.elapsed.Seconds() }
+
+func (r likesRow) check() string {
+	if r.mismatch != "" {
+		return "FAILED: " + r.mismatch
+	}
+	if r.counted != r.sent {
+		return fmt.Sprintf("FAILED: counted %s of %s sent", thousands(r.counted), thousands(r.sent))
+	}
+	return "ok"
+}
+
+// benchLikes measures the three ways in one run: the live hub's counters
+// in process, Tide's like route over loopback HTTP, and Redis INCRBY.
+func benchLikes(ctx context.Context, env *Env, o likesBenchOptions) error {
+	out := env.Stdout
+	fmt.Fprintf(out, "tide bench likes: batches of %d likes, %s a run; %d workers in process; %d connections for %s viewers over HTTP; %s, GOMAXPROCS %d, %d CPUs\n",
+		o.batch, o.duration, o.workers, o.conns, thousands(int64(o.viewers)), runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Fprintln(env.Stderr, "in process ...")
+	var rows []likesRow
+	row, err := benchHubLikes(ctx, o)
+	if err != nil {
+		return fmt.Errorf("in process: %w", err)
+	}
+	rows = append(rows, row)
+	fmt.Fprintln(env.Stderr, "http ...")
+	if row, err = benchHTTPLikes(ctx, o); err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	rows = append(rows, row)
+	if o.redis == "" {
+		fmt.Fprintln(out, "redis: skipped (--redis is empty)")
+	} else {
+		fmt.Fprintln(env.Stderr, "redis ...")
+		if row, err := benchRedisLikes(ctx, o); err != nil {
+			fmt.Fprintf(out, "redis: skipped (%s: %v)\n", o.redis, err)
+		} else {
+			rows = append(rows, row)
+		}
+	}
+	fmt.Fprintf(out, "each HTTP batch: POST /api/v1/rooms/{room}/likes with {\"count\":%d} from one viewer's address (X-Forwarded-For, a trusted proxy), keep-alive HTTP/1.1 on 127.0.0.1, the load generator in this process; the room has a viewer\n", o.batch)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "path\tlikes sent\tlikes/s\tbatches/s\tp50\tp99\trefused\terrors\tcounted\tcheck\t")
+	for _, r := range rows {
+		p50, p99 := "-", "-"
+		if r.p99 > 0 {
+			p50, p99 = duration(r.p50), duration(r.p99)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.sent), thousands(int64(r.rate())),
+			thousands(int64(float64(r.batches)/r.elapsed.Seconds())), p50, p99, thousands(r.refused), thousands(r.errs),
+			thousands(r.counted), r.check())
+	}
+	tw.Flush()
+	var wrong []string
+	for _, r := range rows {
+		fmt.Fprintf(out, "%s: %s\n", r.name, r.countedSomewhere)
+		if r.firstErr != "" {
+			fmt.Fprintf(out, "%s: first error: %s\n", r.name, r.firstErr)
+		}
+		if r.check() != "ok" {
+			wrong = append(wrong, r.name)
+		}
+	}
+	if len(wrong) > 0 {
+		return fmt.Errorf("likes counted wrong: %s", strings.Join(wrong, "; "))
+	}
+	return nil
+}
+
+// likeSum is a LikeStore that only adds up what the hub writes.
+type likeSum struct {
+	mu  sync.Mutex
+	sum map[string]int64
+}
+
+func (s *likeSum) AddLikes(ctx context.Context, room string, n int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sum[room] += n
+	return nil
+}
+
+// benchHubLikes has workers call the hub's Like for a room one viewer
+// watches, then closes the hub, which writes the rest; both the room's
+// counter, as the viewer's last frame shows it, and what was written must
+// equal the likes sent.
+func benchHubLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) {
+	const room = "bench-room"
+	store := &likeSum{sum: map[string]int64{}}
+	hub := &live.Hub{Likes: store, Logger: slog.New(slog.DiscardHandler),
+		Load: func(context.Context, string) (live.Snapshot, error) { return live.Snapshot{Status: "live"}, nil }}
+	hub.Start(ctx)
+	sub, err := hub.Subscribe(ctx, room)
+	if err != nil {
+		return likesRow{}, err
+	}
+	var shown atomic.Int64
+	viewing := make(chan struct{})
+	go func() {
+		defer close(viewing)
+		for frame := range sub.C {
+			if n, ok := frameLikes(frame); ok {
+				shown.Store(n)
+			}
+		}
+	}()
+	var stop atomic.Bool
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	time.AfterFunc(o.duration, func() { stop.Store(true) })
+	for range o.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var n int64
+			for !stop.Load() {
+				hub.Like(room, o.batch)
+				n++
+			}
+			sent.Add(n)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	total := sent.Load() * o.batch
+	// The room sends a frame a few times a second; wait for the last.
+	for deadline := time.Now().Add(2 * time.Second); shown.Load() != total && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	onScreen := shown.Load()
+	err = hub.Close() // ends the viewer's stream too
+	sub.Close()
+	if err != nil {
+		return likesRow{}, err
+	}
+	select {
+	case <-viewing:
+	case <-time.After(time.Second):
+	}
+	r := likesRow{name: "in process: live hub", sent: total, batches: sent.Load(), elapsed: elapsed, counted: store.sum[room]}
+	r.countedSomewhere = fmt.Sprintf("written by the hub %s, shown to the viewer %s, of %s sent", thousands(r.counted), thousands(onScreen), thousands(total))
+	if onScreen != total {
+		r.mismatch = fmt.Sprintf("the viewer was shown %s of %s sent", thousands(onScreen), thousands(total))
+	}
+	return r, nil
+}
+
+// benchHTTPLikes serves Tide in process on a temporary SQLite folder,
+// behind a trusted proxy so each viewer has their own address for the
+// like route's rate limit, with one viewer following the room as a live
+// room has; connections post batches for viewers in turn. After the run the
+// hub writes what it holds, and the room's stored likes must equal the
+// likes acknowledged.
+func benchHTTPLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) {
+	if err := raiseFileLimit(2*o.conns + 256); err != nil {
+		return likesRow{}, err
+	}
+	m, sale, cleanup, err := benchServer(ctx, func(c *Config) { c.TrustProxy = true })
+	if err != nil {
+		return likesRow{}, err
+	}
+	defer cleanup()
+	sub, err := m.Live.Subscribe(ctx, sale.Room)
+	if err != nil {
+		return likesRow{}, err
+	}
+	go func() {
+		for range sub.C {
+		}
+	}()
+	defer sub.Close()
+	var (
+		mu         sync.Mutex
+		lats       []time.Duration
+		r          = likesRow{name: "http: POST /api/v1/rooms/{room}/likes"}
+		firstErr   error
+		acked      atomic.Int64
+		stop       atomic.Bool
+		wg         sync.WaitGroup
+		body       = `{"count":` + strconv.FormatInt(o.batch, 10) + `}`
+		addr, path = m.Listener.Addr().String(), "/api/v1/rooms/" + sale.Room + "/likes"
+	)
+	start := time.Now()
+	time.AfterFunc(o.duration, func() { stop.Store(true) })
+	for i := range o.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var refused, other int64
+			lat := make([]time.Duration, 0, 4096)
+			defer func() {
+				mu.Lock()
+				r.refused += refused
+				r.errs += other
+				lats = append(lats, lat...)
+				mu.Unlock()
+			}()
+			c, err := dialBench(addr)
+			if err != nil {
+				mu.Lock()
+				firstErr = firstOf(firstErr, err)
+				mu.Unlock()
+				other++
+				return
+			}
+			defer c.c.Close()
+			// This connection's viewers are i, i+conns, i+2·conns, …
+			mine := (o.viewers - i + o.conns - 1) / o.conns
+			for n := 0; !stop.Load(); n++ {
+				v := i + (n%mine)*o.conns
+				t0 := time.Now()
+				status, err := c.likes(addr, path, viewerAddr(v), body)
+				switch {
+				case err != nil:
+					other++
+					mu.Lock()
+					firstErr = firstOf(firstErr, err)
+					mu.Unlock()
+					return
+				case status == 204:
+					lat = append(lat, time.Since(t0))
+					acked.Add(1)
+				case status == 429:
+					refused++
+				default:
+					other++
+					mu.Lock()
+					firstErr = firstOf(firstErr, fmt.Errorf("status %d: %.200s", status, c.body))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.batches = acked.Load()
+	r.sent = r.batches * o.batch
+	slices.Sort(lats)
+	r.p50, r.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
+	if firstErr != nil {
+		r.firstErr = firstErr.Error()
+	}
+	if err := m.Live.Close(); err != nil { // writes the likes it holds
+		return likesRow{}, err
+	}
+	room, err := m.DB.FindRoom(ctx, sale.Room)
+	if err != nil {
+		return likesRow{}, err
+	}
+	r.counted = room.Likes
+	r.countedSomewhere = fmt.Sprintf("stored in the room's row %s, of %s acknowledged (%s batches refused by the rate limit are not counted as sent)",
+		thousands(r.counted), thousands(r.sent), thousands(r.refused))
+	return r, nil
+}
+
+// viewerAddr is the address of viewer v, as a proxy would pass it on.
+func viewerAddr(v int) string {
+	return "10." + strconv.Itoa(v>>16&255) + "." + strconv.Itoa(v>>8&255) + "." + strconv.Itoa(v&255)
+}
+
+// likes posts one batch of taps from a viewer's address and returns the
+// answer's status.
+func (b *benchConn) likes(host, path, from, body string) (int, error) {
+	q := b.req[:0]
+	q = append(q, "POST "...)
+	q = append(q, path...)
+	q = append(q, " HTTP/1.1\r\nHost: "...)
+	q = append(q, host...)
+	q = append(q, "\r\nX-Forwarded-For: "...)
+	q = append(q, from...)
+	q = append(q, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	q = strconv.AppendInt(q, int64(len(body)), 10)
+	q = append(q, "\r\n\r\n"...)
+	q = append(q, body...)
+	b.req = q
+	if _, err := b.c.Write(q); err != nil {
+		return 0, err
+	}
+	return b.answer()
+}
+
+// benchRedisLikes has as many clients as HTTP connections each send
+// pipelines of batch INCRBY 1 commands, a round trip carrying as many likes
+// as one request does; the key must end at the likes sent.
+func benchRedisLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) {
+	c := redis.NewClient(&redis.Options{Addr: o.redis, PoolSize: o.conns, DialTimeout: 2 * time.Second})
+	defer c.Close()
+	key := "tide-bench-likes:" + market.NewID()
+	if err := c.Set(ctx, key, 0, time.Hour).Err(); err != nil {
+		return likesRow{}, err
+	}
+	defer c.Del(context.Background(), key)
+	var (
+		mu       sync.Mutex
+		lats     []time.Duration
+		firstErr error
+		batches  atomic.Int64
+		errCount atomic.Int64
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	time.AfterFunc(o.duration, func() { stop.Store(true) })
+	for range o.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 4096)
+			defer func() {
+				mu.Lock()
+				lats = append(lats, lat...)
+				mu.Unlock()
+			}()
+			for !stop.Load() {
+				t0 := time.Now()
+				_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+					for range o.batch {
+						p.IncrBy(ctx, key, 1)
+					}
+					return nil
+				})
+				if err != nil {
+					errCount.Add(1)
+					mu.Lock()
+					firstErr = firstOf(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				lat = append(lat, time.Since(t0))
+				batches.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	r := likesRow{name: "redis: INCRBY 1, pipelined", elapsed: time.Since(start), batches: batches.Load(), errs: errCount.Load()}
+	r.sent = r.batches * o.batch
+	if r.batches == 0 && firstErr != nil {
+		return likesRow{}, firstErr
+	}
+	slices.Sort(lats)
+	r.p50, r.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
+	if firstErr != nil {
+		r.firstErr = firstErr.Error()
+	}
+	n, err := c.Get(ctx, key).Int64()
+	if err != nil {
+		return likesRow{}, err
+	}
+	r.counted = n
+	r.countedSomewhere = fmt.Sprintf("the key holds %s, of %s sent in pipelines that succeeded", thousands(n), thousands(r.sent))
+	return r, nil
+}
+
+// frameLikes reads the likes of one server-sent event of a room.
+func frameLikes(event []byte) (int64, bool) {
+	_, data, ok := bytes.Cut(event, []byte("data: "))
+	if !ok {
+		return 0, false // a heartbeat
+	}
+	var f live.Frame
+	if err := json.Unmarshal(bytes.TrimSpace(data), &f); err != nil {
+		return 0, false
+	}
+	return f.Likes, true
+}
+
+// benchServer serves Tide in process on a temporary SQLite folder with a
+// live room, configured by tweak; cleanup stops it and removes the folder.
+func benchServer(ctx context.Context, tweak func(*Config)) (*Main, *liveSale, func(), error) {
+	dir, err := os.MkdirTemp("", "tide-bench-likes-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m := NewMain()
+	m.Config.Addr, m.Config.Data, m.Out, m.Logger = "127.0.0.1:0", dir, io.Discard, slog.New(slog.DiscardHandler)
+	tweak(&m.Config)
+	cleanup := func() {
+		m.Close()
+		os.RemoveAll(dir)
+	}
+	if err := m.Open(ctx); err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	sale, err := prepareLiveSale(ctx, m.DB, 1, 1, 0)
+	if err == nil {
+		err = m.Start()
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return m, sale, cleanup, nil
+}
