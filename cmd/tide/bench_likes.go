@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -34,6 +36,8 @@ type likesBenchOptions struct {
 	viewers  int
 	workers  int
 	redis    string
+	// cpuProfile names a file for a CPU profile of the HTTP run.
+	cpuProfile string
 }
 
 func runBenchLikes(ctx context.Context, env *Env, args []string) error {
@@ -47,6 +51,7 @@ func runBenchLikes(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&o.viewers, "viewers", o.viewers, "viewers the HTTP requests come from, each its own address")
 	fs.IntVar(&o.workers, "workers", o.workers, "goroutines calling the hub in process")
 	fs.StringVar(&o.redis, "redis", o.redis, "Redis address of the INCRBY reference (empty: skip)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile of the HTTP run to this file")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -86,6 +91,9 @@ type likesRow struct {
 	// mismatch, when set, is a second count that differs from the likes
 	// sent.
 	mismatch string
+	// cpu is the processor time this process used in the run, so a run on
+	// a shared machine can be read per core.
+	cpu time.Duration
 }
 
 func (r likesRow) rate() float64 { return float64(r.sent) / r.elapsed.Seconds() }
@@ -108,15 +116,19 @@ func benchLikes(ctx context.Context, env *Env, o likesBenchOptions) error {
 		o.batch, o.duration, o.workers, o.conns, thousands(int64(o.viewers)), runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
 	fmt.Fprintln(env.Stderr, "in process ...")
 	var rows []likesRow
+	cpu0 := cpuTime()
 	row, err := benchHubLikes(ctx, o)
 	if err != nil {
 		return fmt.Errorf("in process: %w", err)
 	}
+	row.cpu = cpuTime() - cpu0
 	rows = append(rows, row)
 	fmt.Fprintln(env.Stderr, "http ...")
+	cpu0 = cpuTime()
 	if row, err = benchHTTPLikes(ctx, o); err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
+	row.cpu = cpuTime() - cpu0
 	rows = append(rows, row)
 	if o.redis == "" {
 		fmt.Fprintln(out, "redis: skipped (--redis is empty)")
@@ -128,17 +140,21 @@ func benchLikes(ctx context.Context, env *Env, o likesBenchOptions) error {
 			rows = append(rows, row)
 		}
 	}
-	fmt.Fprintf(out, "each HTTP batch: POST /api/v1/rooms/{room}/likes with {\"count\":%d} from one viewer's address (X-Forwarded-For, a trusted proxy), keep-alive HTTP/1.1 on 127.0.0.1, the load generator in this process; the room has a viewer\n", o.batch)
+	fmt.Fprintf(out, "each HTTP batch: POST /api/v1/rooms/{room}/likes with {\"count\":%d} from one viewer's address (X-Forwarded-For, a trusted proxy), keep-alive HTTP/1.1 on 127.0.0.1, the load generator in this process; the room has a viewer. CPU used is this process's, server and load generator together, which on a shared machine tells its share\n", o.batch)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "path\tlikes sent\tlikes/s\tbatches/s\tp50\tp99\trefused\terrors\tcounted\tcheck\t")
+	fmt.Fprintln(tw, "path\tlikes sent\tlikes/s\tbatches/s\tp50\tp99\trefused\terrors\tcounted\tcheck\tCPU used\tlikes per CPU-s\t")
 	for _, r := range rows {
 		p50, p99 := "-", "-"
 		if r.p99 > 0 {
 			p50, p99 = duration(r.p50), duration(r.p99)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.sent), thousands(int64(r.rate())),
+		cpu, perCPU := "-", "-" // Redis works in its own process
+		if r.cpu > 0 {
+			cpu, perCPU = fmt.Sprintf("%.2f s", r.cpu.Seconds()), thousands(int64(float64(r.sent)/r.cpu.Seconds()))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.sent), thousands(int64(r.rate())),
 			thousands(int64(float64(r.batches)/r.elapsed.Seconds())), p50, p99, thousands(r.refused), thousands(r.errs),
-			thousands(r.counted), r.check())
+			thousands(r.counted), r.check(), cpu, perCPU)
 	}
 	tw.Flush()
 	var wrong []string
@@ -271,6 +287,17 @@ func benchHTTPLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) 
 		body       = `{"count":` + strconv.FormatInt(o.batch, 10) + `}`
 		addr, path = m.Listener.Addr().String(), "/api/v1/rooms/" + sale.Room + "/likes"
 	)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return likesRow{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return likesRow{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	time.AfterFunc(o.duration, func() { stop.Store(true) })
 	for i := range o.conns {
@@ -482,4 +509,13 @@ func benchServer(ctx context.Context, tweak func(*Config)) (*Main, *liveSale, fu
 		return nil, nil, nil, err
 	}
 	return m, sale, cleanup, nil
+}
+
+// cpuTime is the processor time, user and system, this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

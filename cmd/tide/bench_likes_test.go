@@ -18,10 +18,10 @@ func TestBenchLikes(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, w := range []string{
-		`(?m)^ *path +likes sent +likes/s +batches/s +p50 +p99 +refused +errors +counted +check *$`,
-		`(?m)^ *in process: live hub +([1-9][0-9,]*) +[0-9,]+ +[0-9,]+ +- +- +0 +0 +([1-9][0-9,]*) +ok *$`,
-		`(?m)^ *http: POST /api/v1/rooms/\{room\}/likes +([1-9][0-9,]*) +[0-9,]+ +[0-9,]+ +[0-9.]+ [mµ]?s +[0-9.]+ [mµ]?s +0 +0 +[1-9][0-9,]* +ok *$`,
-		`(?m)(^ *redis: INCRBY 1, pipelined +[1-9][0-9,]* .* 0 +[1-9][0-9,]* +ok *$)|(^redis: skipped \(127.0.0.1:6379: .*\)$)`,
+		`(?m)^ *path +likes sent +likes/s +batches/s +p50 +p99 +refused +errors +counted +check +CPU used +likes per CPU-s *$`,
+		`(?m)^ *in process: live hub +([1-9][0-9,]*) +[0-9,]+ +[0-9,]+ +- +- +0 +0 +([1-9][0-9,]*) +ok +[0-9.]+ s +[0-9,]+ *$`,
+		`(?m)^ *http: POST /api/v1/rooms/\{room\}/likes +([1-9][0-9,]*) +[0-9,]+ +[0-9,]+ +[0-9.]+ [mµ]?s +[0-9.]+ [mµ]?s +0 +0 +[1-9][0-9,]* +ok +[0-9.]+ s +[0-9,]+ *$`,
+		`(?m)(^ *redis: INCRBY 1, pipelined +[1-9][0-9,]* .* 0 +[1-9][0-9,]* +ok +- +- *$)|(^redis: skipped \(127.0.0.1:6379: .*\)$)`,
 		`(?m)^in process: live hub: written by the hub ([0-9,]+), shown to the viewer ([0-9,]+), of ([0-9,]+) sent$`,
 	} {
 		if !regexp.MustCompile(w).MatchString(out) {
@@ -45,7 +45,7 @@ func TestBenchLikesRefused(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, w := range []string{
-		`(?m)^ *http: POST /api/v1/rooms/\{room\}/likes +[1-9][0-9,]* .* [1-9][0-9,]* +0 +[1-9][0-9,]* +ok *$`,
+		`(?m)^ *http: POST /api/v1/rooms/\{room\}/likes +[1-9][0-9,]* .* [1-9][0-9,]* +0 +[1-9][0-9,]* +ok +[0-9.]+ s +[0-9,]+ *$`,
 		`(?m)^redis: skipped \(127.0.0.1:1: .*\)$`,
 	} {
 		if !regexp.MustCompile(w).MatchString(out) {

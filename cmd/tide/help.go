@@ -113,7 +113,7 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       follow the room while it sells and the delivery lag of its updates is printed.
 
   tide bench likes [--batch B] [--duration D] [--conns C] [--viewers V] [--workers W]
-                   [--redis ADDR]
+                   [--redis ADDR] [--cpuprofile FILE]
       Ingests a live room's likes for D (default 5s) each three ways, in batches of B
       (default 20, at most 50, what one request of the page carries): W goroutines (default
       GOMAXPROCS) calling the live hub's counters in process; C keep-alive connections
@@ -121,6 +121,7 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       request from one of V viewers' addresses (default 20,000) through a trusted proxy; and
       C Redis clients sending pipelines of B INCRBY commands (--redis, default
       127.0.0.1:6379, skipped when down). Prints likes a second and checks that each
-      counter ends at exactly the likes sent; exit status 1 when one does not.
+      counter ends at exactly the likes sent; exit status 1 when one does not. The CPU
+      time this process used in each run is printed beside it, for a machine it shares.
 `,
 }
