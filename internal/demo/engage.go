@@ -57,6 +57,11 @@ func makeEngage(ctx context.Context, rng *rand.Rand, svc Services, p *Province) 
 		if err != nil {
 			return fmt.Errorf("public user: %w", err)
 		}
+		if i%3 == 0 { // a third are named on donor lists; the rest stay anonymous
+			if _, err := svc.Users.SetPrivacy(tide.WithActor(ctx, u.Actor()), user.Privacy{ShowName: true}); err != nil {
+				return fmt.Errorf("public user's privacy: %w", err)
+			}
+		}
 		people = append(people, u.Actor())
 	}
 	county := p.Counties[0].Code
