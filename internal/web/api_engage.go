@@ -19,6 +19,7 @@ func (s *Server) routeEngageAPI() {
 	m("POST /api/v1/needs/{id}/cancel", s.apiCancelNeed)
 	m("POST /api/v1/needs/{id}/donations", s.apiDonate)
 	m("GET /api/v1/donations", s.apiDonations)
+	m("GET /api/v1/donations/{id}", s.apiReceipt)
 	m("POST /api/v1/donations/callback/{provider}", s.apiDonationCallback)
 	m("GET /api/v1/ledger/verify", s.apiVerifyLedger)
 	s.routeNeedProof()
@@ -123,6 +124,12 @@ func (s *Server) apiDonations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, page[*engage.Donation]{Items: nonNil(list), Total: total, Offset: offset, Limit: limit})
+}
+
+// apiReceipt answers the receipt of one of the caller's donations.
+func (s *Server) apiReceipt(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.Engage.Receipt(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, rc, err)
 }
 
 // apiDonationCallback takes a provider's signed report of a donation's

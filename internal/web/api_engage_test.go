@@ -81,6 +81,33 @@ func TestAPIEngageDonation(t *testing.T) {
 	if len(donors.Items) != 1 || donors.Items[0].Amount != 5000 || donors.Items[0].Name != "" {
 		t.Errorf("public donors = %+v, want one anonymous gift of 5000", donors)
 	}
+	var receipt engage.Receipt
+	site.call(t, "buyer", "GET", "/api/v1/donations/"+d.ID, nil, http.StatusOK, &receipt)
+	if receipt.Amount != 5000 || receipt.State != market.PaymentPaid || receipt.NeedTitle != "School bag" || receipt.NeedState != engage.NeedApproved {
+		t.Errorf("receipt = %+v", receipt)
+	}
+	if rec := site.do(t, "county1", "GET", "/api/v1/donations/"+d.ID, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("someone else's receipt: %d, want 404", rec.Code)
+	}
+
+	// The donor chooses to be named.
+	rec = site.do(t, "buyer", "PUT", "/api/v1/me/privacy", strings.NewReader(`{"show_name": "yes"}`), "application/json")
+	if _, field := errorOf(t, rec); rec.Code != http.StatusBadRequest || field != "show_name" {
+		t.Errorf("privacy with a string: %d naming %q, want 400 naming show_name", rec.Code, field)
+	}
+	var privacy map[string]bool
+	site.call(t, "buyer", "PUT", "/api/v1/me/privacy", map[string]bool{"show_name": true}, http.StatusOK, &privacy)
+	site.call(t, "buyer", "GET", "/api/v1/me/privacy", nil, http.StatusOK, &privacy)
+	if !privacy["show_name"] || privacy["hide_region"] {
+		t.Errorf("privacy read back = %v, want show_name only", privacy)
+	}
+	site.call(t, "", "GET", "/api/v1/needs/"+n.ID+"/donors", nil, http.StatusOK, &donors)
+	if len(donors.Items) != 1 || donors.Items[0].Name != "buyer" {
+		t.Errorf("public donors after choosing to be named = %+v, want buyer", donors)
+	}
+	if rec := site.do(t, "", "GET", "/api/v1/me/privacy", nil, ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("privacy signed out: %d, want 401", rec.Code)
+	}
 	var mine struct {
 		Items []engage.Donation
 		Total int
