@@ -24,7 +24,7 @@ type Proof struct {
 
 // DeliverNeed records that what a need asked for was handed over, with its
 // proof, and releases its money from the need's account to delivered. The
-// photo is kept only if the delivery is.
+// photo is kept without its metadata, and only if the delivery is.
 func (s *Service) DeliverNeed(ctx context.Context, id string, p Proof) (*Need, error) {
 	a, err := signedIn(ctx, "deliver needs")
 	if err != nil {
@@ -39,6 +39,11 @@ func (s *Service) DeliverNeed(ctx context.Context, id string, p Proof) (*Need, e
 	}
 	data, ct, err := market.ReadPhoto(p.Photo)
 	if err != nil {
+		return nil, err
+	}
+	// The photo is public: where and when it was taken, which a phone
+	// writes into it, could lead to the household.
+	if data, err = market.StripMetadata(data, ct); err != nil {
 		return nil, err
 	}
 	n, err := s.needFor(ctx, a, id, posters...)

@@ -3,8 +3,10 @@ package engage_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 	"strings"
@@ -70,7 +72,11 @@ func TestDeliveryProof(t *testing.T) {
 			t.Errorf("photo of an undelivered need: %v, want ENOTFOUND", err)
 		}
 
-		dn, err := b.svc.DeliverNeed(as(registrar), n.ID, proof(t, "Tiles handed over and laid"))
+		// The phone wrote where the photo was taken into it; the public copy
+		// must not say.
+		const where = "GPS 26.5667N 107.9833E"
+		tagged := withText(t, photo(t), "Location", where)
+		dn, err := b.svc.DeliverNeed(as(registrar), n.ID, engage.Proof{Note: "Tiles handed over and laid", Photo: bytes.NewReader(tagged)})
 		if err != nil {
 			t.Fatalf("deliver: %v", err)
 		}
@@ -84,7 +90,10 @@ func TestDeliveryProof(t *testing.T) {
 		got, _ := io.ReadAll(rc)
 		rc.Close()
 		if ct != "image/png" || !bytes.Equal(got, photo(t)) {
-			t.Errorf("delivery photo is %d bytes of %s, want the %d uploaded of image/png", len(got), ct, len(photo(t)))
+			t.Errorf("delivery photo is %d bytes of %s, want the %d uploaded of image/png without its text", len(got), ct, len(photo(t)))
+		}
+		if bytes.Contains(got, []byte(where)) {
+			t.Errorf("the public delivery photo still says where it was taken")
 		}
 
 		pub, err := b.svc.PublicNeed(context.Background(), n.ID)
@@ -101,4 +110,20 @@ func TestDeliveryProof(t *testing.T) {
 			}
 		}
 	})
+}
+
+// withText puts a PNG text chunk after the header chunk, as a phone's
+// camera might.
+func withText(tb testing.TB, data []byte, key, value string) []byte {
+	tb.Helper()
+	const afterIHDR = 8 + 12 + 13
+	payload := key + "\x00" + value
+	c := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
+	c = append(append(c, "tEXt"...), payload...)
+	c = binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+	out := append(append(append([]byte{}, data[:afterIHDR]...), c...), data[afterIHDR:]...)
+	if !bytes.Contains(out, []byte(value)) {
+		tb.Fatal("the text chunk was not added")
+	}
+	return out
 }
