@@ -46,8 +46,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "match" {
 		return runBenchMatch(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "likes" {
+		return runBenchLikes(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "measure" {
-		return usageError{"want: tide bench measure --persons N, tide bench livesale --buyers N, or tide bench match --n N"}
+		return usageError{"want: tide bench measure --persons N, tide bench livesale --buyers N, tide bench match --n N, or tide bench likes"}
 	}
 	o := benchOptions{persons: 10_000_000, sqlPersons: 10_000_000, seed: 1, runs: 5, countyRuns: 1000,
 		postgres: env.Getenv(benchPostgresEnv)}

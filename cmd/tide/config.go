@@ -52,6 +52,9 @@ type Config struct {
 	// SMTP sends the codes of public sign-up by e-mail; empty writes them
 	// to the log instead.
 	SMTP string
+	// SMS sends the codes of public sign-up to phones through an HTTP SMS
+	// gateway; beside SMTP, each contact goes by its own kind.
+	SMS string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -161,6 +164,7 @@ func (c *Config) options() []option {
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
+		{"sms", "TIDE_SMS", "HTTP SMS gateway sending sign-up codes to phones: https://USER:PASSWORD@HOST/PATH, posted JSON {\"to\", \"text\"} (default: write codes to the log)", str(&c.SMS)},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

@@ -123,5 +123,16 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       solution is also proven optimal by its dual certificate. A day too big to expand into
       a matrix of at most 2^27 cells is left to the certificate. SciPy missing: its rows say
       "not available". Exit status 1 when a cost differs or a check fails.
+  tide bench likes [--batch B] [--duration D] [--conns C] [--viewers V] [--workers W]
+                   [--redis ADDR] [--cpuprofile FILE]
+      Ingests a live room's likes for D (default 5s) each three ways, in batches of B
+      (default 20, at most 50, what one request of the page carries): W goroutines (default
+      GOMAXPROCS) calling the live hub's counters in process; C keep-alive connections
+      (default 64) posting to /api/v1/rooms/{room}/likes of Tide served in process, each
+      request from one of V viewers' addresses (default 20,000) through a trusted proxy; and
+      C Redis clients sending pipelines of B INCRBY commands (--redis, default
+      127.0.0.1:6379, skipped when down). Prints likes a second and checks that each
+      counter ends at exactly the likes sent; exit status 1 when one does not. The CPU
+      time this process used in each run is printed beside it, for a machine it shares.
 `,
 }

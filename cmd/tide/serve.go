@@ -281,17 +281,29 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// openSender picks how sign-up codes reach people: SMTP when configured,
-// the log otherwise.
+// openSender picks how sign-up codes reach people: by SMTP to e-mail
+// addresses and by the SMS gateway to phones, as configured, and to the log
+// when neither is.
 func (m *Main) openSender() error {
-	if m.Config.SMTP == "" {
+	if m.Config.SMTP == "" && m.Config.SMS == "" {
 		m.Users.Sender = user.LogSender{Logger: m.Logger}
 		return nil
 	}
-	s, err := user.NewSMTPSender(m.Config.SMTP)
-	if err != nil {
-		return fmt.Errorf("--smtp: %w", err)
+	var by user.ByContact
+	if m.Config.SMTP != "" {
+		s, err := user.NewSMTPSender(m.Config.SMTP)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		by.Email = s
 	}
-	m.Users.Sender = s
+	if m.Config.SMS != "" {
+		s, err := user.NewSMSSender(m.Config.SMS)
+		if err != nil {
+			return fmt.Errorf("--sms: %w", err)
+		}
+		by.Phone = s
+	}
+	m.Users.Sender = by
 	return nil
 }

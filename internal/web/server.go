@@ -62,6 +62,9 @@ type Server struct {
 	apiRoutes     []string
 	pages         *pages
 	metrics       *metrics
+
+	// roomLikers remembers who was recorded liking which live room.
+	roomLikers roomLikers
 }
 
 // Handler builds the routes and returns the server's root handler.
