@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/rtc"
 	"github.com/tide-project/tide/internal/secret"
 )
 
@@ -52,6 +53,9 @@ type Config struct {
 	// SMTP sends the codes of public sign-up by e-mail; empty writes them
 	// to the log instead.
 	SMTP string
+	// ICEServers lists the STUN and TURN servers of the consultations'
+	// video rooms; see rtc.ParseICEServers.
+	ICEServers string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -116,6 +120,9 @@ func (c *Config) Validate() error {
 	if c.UnpaidTimeout < time.Minute {
 		errs = append(errs, fmt.Errorf("--unpaid-timeout %s: want at least 1m", c.UnpaidTimeout))
 	}
+	if _, err := rtc.ParseICEServers(c.ICEServers); err != nil {
+		errs = append(errs, fmt.Errorf("--ice-servers: %v", err))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -161,6 +168,7 @@ func (c *Config) options() []option {
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
+		{"ice-servers", "TIDE_ICE_SERVERS", "STUN and TURN servers of consultation video rooms, comma-separated: stun:HOST:PORT, turn:USER:PASSWORD@HOST:PORT[?transport=tcp], password percent-encoded (default: none, which works on one network)", str(&c.ICEServers)},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

@@ -45,6 +45,9 @@ type Main struct {
 	// Engage holds needs and donations, paid through the market's provider.
 	Engage *engage.Service
 	Live   *live.Hub
+	// Consult lets the parties into consultations' video rooms; nil
+	// answers the rooms 404.
+	Consult web.ConsultRooms
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc
 	Server     *web.Server
@@ -193,6 +196,9 @@ func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
 		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
+	if err := m.openConsultRooms(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -233,6 +239,9 @@ func (m *Main) Close() error {
 	}
 	if m.Live != nil {
 		errs = append(errs, m.Live.Close())
+	}
+	if m.Server != nil {
+		m.Server.CloseRooms() // Shutdown leaves WebSockets alone
 	}
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
