@@ -1,7 +1,8 @@
 // The consultation room: camera and microphone go to the other party over
 // WebRTC, and Tide only relays the setup on a WebSocket: offers, answers and
-// ICE candidates. Perfect negotiation lets either side start or restart the
-// call; the clinic is the polite side, which yields when both offer at once.
+// ICE candidates. The party who joins second offers, so the two rarely
+// offer at once; perfect negotiation settles it when they do, the clinic
+// being the polite side that yields.
 (function () {
   "use strict";
   var root = document.getElementById("consult");
@@ -16,7 +17,9 @@
   // Close codes after which the page stays closed; see internal/rtc.
   var finalCodes = { 4001: "window-closed", 4002: "replaced" };
   var media = null, ws = null, call = null, ended = false, retries = 0;
-  var inbox = Promise.resolve(); // messages are handled one after another
+  // Messages are handled one after another. A call's pending steps are
+  // let go when the call ends, as a closed connection never settles them.
+  var inbox = Promise.resolve();
 
   function say(key) {
     statusLine.textContent = t(key);
@@ -32,6 +35,7 @@
   function endCall() {
     if (call) {
       var pc = call.pc;
+      call.end();
       call = null;
       pc.ontrack = pc.onicecandidate = pc.onnegotiationneeded = pc.onconnectionstatechange = null;
       pc.close();
@@ -39,11 +43,12 @@
     remoteVideo.srcObject = null;
   }
 
-  // startCall sets up a fresh call with the other party, who has just
-  // joined; both sides offer, and the polite one gives way.
+  // startCall sets up a fresh call with the other party; adding the tracks
+  // makes an offer unless the other party's offer comes first.
   function startCall() {
     endCall();
     var c = { pc: new RTCPeerConnection({ iceServers: iceServers }), makingOffer: false, ignoreOffer: false };
+    c.ended = new Promise(function (resolve) { c.end = resolve; });
     var pc = c.pc;
     call = c;
     if (media) {
@@ -73,7 +78,7 @@
         say("connected");
       } else if (pc.connectionState === "failed") {
         say("failed");
-        pc.restartIce();
+        if (!polite) { pc.restartIce(); } // one side restarts, so the offers do not clash
       }
     };
     say("calling");
@@ -85,12 +90,12 @@
     var clash = desc.type === "offer" && (c.makingOffer || pc.signalingState !== "stable");
     c.ignoreOffer = !polite && clash;
     if (c.ignoreOffer) { return null; }
-    return pc.setRemoteDescription(desc).then(function () {
+    return Promise.race([c.ended, pc.setRemoteDescription(desc).then(function () {
       if (desc.type !== "offer") { return null; }
       return pc.setLocalDescription().then(function () {
         send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
       });
-    }).catch(failed(c));
+    }).catch(failed(c))]);
   }
 
   function handle(msg) {
@@ -99,11 +104,12 @@
       if (msg.peer) { startCall(); } else { endCall(); say("waiting"); }
       return null;
     case "peer-joined":
-      startCall();
+      endCall(); // the newcomer offers
+      say("calling");
       return null;
     case "peer-left":
       endCall();
-      say("peer-left");
+      if (statusLine.getAttribute("data-state") !== "peer-hung-up") { say("peer-left"); }
       return null;
     case "bye":
       endCall();
@@ -115,9 +121,9 @@
     case "candidate":
       if (!call) { return null; }
       var c = call;
-      return c.pc.addIceCandidate(msg.candidate).catch(function (err) {
+      return Promise.race([c.ended, c.pc.addIceCandidate(msg.candidate).catch(function (err) {
         if (!c.ignoreOffer) { failed(c)(err); }
-      });
+      })]);
     }
     return null;
   }
