@@ -105,13 +105,18 @@ var mediaFlags = []chromedp.ExecAllocatorOption{
 	chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 }
 
-// recordPeers keeps every RTCPeerConnection a page makes in window.tidePeers,
-// so the test can read the call's statistics.
+// recordPeers keeps every RTCPeerConnection and WebSocket a page makes in
+// window.tidePeers and window.tideSockets, so the test can read the call's
+// statistics and drop the socket.
 const recordPeers = `(() => {
-  const Original = window.RTCPeerConnection;
+  const Peer = window.RTCPeerConnection, Socket = window.WebSocket;
   window.tidePeers = [];
-  window.RTCPeerConnection = class extends Original {
+  window.tideSockets = [];
+  window.RTCPeerConnection = class extends Peer {
     constructor(...args) { super(...args); window.tidePeers.push(this); }
+  };
+  window.WebSocket = class extends Socket {
+    constructor(...args) { super(...args); window.tideSockets.push(this); }
   };
 })();`
 
@@ -166,7 +171,8 @@ func seesVideo(tb testing.TB, tab context.Context, who string) {
 // fake camera and microphone: the clinic and the specialist, each in a
 // browser context of their own, open the room link; each decodes the
 // other's video, through Tide's signalling; the clinic hangs up, the
-// specialist is told, and the clinic joins again. A third person is
+// specialist is told, and the clinic joins again; the specialist's socket
+// drops and the page reconnects. A third person is
 // refused the page and the socket, and a room outside its window is
 // refused with the window named.
 func TestConsultBrowser(t *testing.T) {
@@ -184,6 +190,10 @@ func TestConsultBrowser(t *testing.T) {
 	gate.rooms[later] = gateRoom{consultation: "c2", parties: parties, opens: now.Add(24 * time.Hour), closes: now.Add(25 * time.Hour)}
 	browser := startBrowser(t, ctx, mediaFlags...)
 
+	// The third person signs in first, while the machine is not yet busy
+	// encoding video.
+	third, thirdErrs := newTab(t, browser)
+	browserLogin(t, third, base, "other1")
 	tabs := map[string]context.Context{}
 	checks := map[string]*pageErrors{}
 	for _, name := range []string{"clinic1", "specialist1"} {
@@ -213,9 +223,22 @@ func TestConsultBrowser(t *testing.T) {
 	seesVideo(t, tabs["clinic1"], "the clinic, joined again")
 	seesVideo(t, tabs["specialist1"], "the specialist, after the clinic joined again")
 
+	// The specialist's socket drops: the page reconnects and both sides set
+	// the call up afresh.
+	calls := map[string]int{}
+	for name, tab := range tabs {
+		calls[name] = read(t, tab, "count the calls", chromedp.Evaluate[int](`window.tidePeers.length`))
+	}
+	do(t, tabs["specialist1"], "drop the specialist's socket", chromedp.Evaluate[chromedp.Void](`window.tideSockets.at(-1).close()`))
+	waitFor(t, tabs["specialist1"], actionTimeout, "the specialist reconnects", `window.tideSockets.length === 2 && window.tideSockets[1].readyState === WebSocket.OPEN`)
+	for name, tab := range tabs {
+		waitFor(t, tab, actionTimeout, name+" sets up a new call", fmt.Sprintf(`window.tidePeers.length > %d`, calls[name]))
+	}
+	seesVideo(t, tabs["specialist1"], "the specialist, reconnected")
+	seesVideo(t, tabs["clinic1"], "the clinic, after the specialist reconnected")
+
 	t.Run("ErrThirdPerson", func(t *testing.T) {
-		tab, errs := newTab(t, browser)
-		browserLogin(t, tab, base, "other1")
+		tab, errs := third, thirdErrs
 		u := base + "/consult/" + token
 		errs.expectNetworkError(u)
 		resp := read(t, tab, "a third person opens the room", chromedp.NavigateResponse(u))
@@ -270,4 +293,22 @@ func TestConsultBrowser(t *testing.T) {
 	for name, errs := range checks {
 		t.Run("NoErrors/"+name, func(t *testing.T) { errs.check(t) })
 	}
+
+	// Last, as the refused socket and page are errors the clinic's tab
+	// reports.
+	t.Run("ErrWindowOverOnReconnect", func(t *testing.T) {
+		tab := tabs["clinic1"]
+		gate.mu.Lock()
+		r := gate.rooms[token]
+		r.opens, r.closes = now.Add(-2*time.Hour), now.Add(-time.Hour)
+		gate.rooms[token] = r
+		gate.mu.Unlock()
+		do(t, tab, "drop the clinic's socket", chromedp.Evaluate[chromedp.Void](`window.tideSockets.at(-1).close()`))
+		do(t, tab, "the page loads again with the refusal", chromedp.WaitVisible(chromedp.CSS("#consult-refused")))
+		const layout = "2006-01-02 15:04 MST"
+		want := fmt.Sprintf(cat["consult.outside"]["en"], r.opens.UTC().Format(layout), r.closes.UTC().Format(layout))
+		if got := read(t, tab, "read the refusal", chromedp.Text(chromedp.CSS("#consult-refused"))); strings.TrimSpace(got) != want {
+			t.Errorf("the refusal says %q, want %q", got, want)
+		}
+	})
 }

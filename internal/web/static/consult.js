@@ -131,8 +131,9 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
     var sock = new WebSocket(scheme + "//" + location.host + root.getAttribute("data-ws"));
+    var opened = false;
     ws = sock;
-    sock.onopen = function () { retries = 0; };
+    sock.onopen = function () { opened = true; retries = 0; };
     sock.onmessage = function (e) {
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
@@ -149,7 +150,14 @@
       // once both sides are back.
       say("reconnecting");
       retries++;
-      setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retries)));
+      var retry = function () { setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retries))); };
+      if (opened) { retry(); return; }
+      // Refused outright: the page itself says why (the window is over,
+      // the session has ended), so load it again unless the server is
+      // merely out of reach.
+      fetch(location.href, { method: "HEAD", credentials: "same-origin", cache: "no-store" }).then(function (r) {
+        if (r.ok && !r.redirected) { retry(); } else { location.reload(); }
+      }, retry);
     };
   }
 
