@@ -212,9 +212,12 @@ func TestConsultBrowser(t *testing.T) {
 		t.Errorf("the clinic's status line = %q, want %q", got, cat["consult.connected"]["en"])
 	}
 
+	if shown := read(t, tabs["clinic1"], "look for the rejoin link", chromedp.Evaluate[bool](`document.getElementById("rejoin").offsetParent !== null`)); shown {
+		t.Error("the clinic's page shows the link to join again during the call")
+	}
 	do(t, tabs["clinic1"], "the clinic hangs up", chromedp.Click(chromedp.CSS("#hang-up")))
 	waitFor(t, tabs["specialist1"], actionTimeout, "the specialist hears the clinic hung up", `document.getElementById("consult-status").dataset.state === "peer-hung-up"`)
-	waitFor(t, tabs["clinic1"], actionTimeout, "the clinic may join again", `document.getElementById("consult-status").dataset.state === "hung-up" && !document.getElementById("rejoin").hidden`)
+	waitFor(t, tabs["clinic1"], actionTimeout, "the clinic may join again", `document.getElementById("consult-status").dataset.state === "hung-up" && document.getElementById("rejoin").offsetParent !== null`)
 	do(t, tabs["clinic1"], "the clinic joins again",
 		chromedp.Click(chromedp.CSS("#rejoin")),
 		chromedp.WaitVisible(chromedp.CSS("#hang-up")),
