@@ -172,9 +172,9 @@ func seesVideo(tb testing.TB, tab context.Context, who string) {
 // browser context of their own, open the room link; each decodes the
 // other's video, through Tide's signalling; the clinic hangs up, the
 // specialist is told, and the clinic joins again; the specialist's socket
-// drops and the page reconnects. A third person is
-// refused the page and the socket, and a room outside its window is
-// refused with the window named.
+// drops and the page reconnects. A third person is refused the page and
+// the socket, and a room outside its window is refused with the window
+// named, on opening it and on reconnecting once the window is over.
 func TestConsultBrowser(t *testing.T) {
 	chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
