@@ -208,8 +208,8 @@ func TestConsultBrowser(t *testing.T) {
 	}
 	seesVideo(t, tabs["clinic1"], "the clinic")
 	seesVideo(t, tabs["specialist1"], "the specialist")
-	if got := read(t, tabs["clinic1"], "read the status", chromedp.Text(chromedp.CSS("#consult-status"))); got != cat["consult.connected"]["en"] {
-		t.Errorf("the clinic's status line = %q, want %q", got, cat["consult.connected"]["en"])
+	if got := read(t, tabs["clinic1"], "read the status", chromedp.Text(chromedp.CSS("#consult-status"))); got != cat["video.connected"]["en"] {
+		t.Errorf("the clinic's status line = %q, want %q", got, cat["video.connected"]["en"])
 	}
 
 	if shown := read(t, tabs["clinic1"], "look for the rejoin link", chromedp.Evaluate[bool](`document.getElementById("rejoin").offsetParent !== null`)); shown {
@@ -249,7 +249,7 @@ func TestConsultBrowser(t *testing.T) {
 			t.Errorf("status of the room for a third person = %d, want 403", resp.Status)
 		}
 		body := read(t, tab, "read the page", chromedp.Text(chromedp.CSS("main")))
-		if want := cat["consult.forbidden"]["en"]; !strings.Contains(body, want) {
+		if want := cat["video.forbidden"]["en"]; !strings.Contains(body, want) {
 			t.Errorf("the third person's page does not say %q:\n%s", want, body)
 		}
 		if n := read(t, tab, "look for the room", chromedp.Evaluate[int](`document.querySelectorAll("#consult, video").length`)); n != 0 {
@@ -284,7 +284,7 @@ func TestConsultBrowser(t *testing.T) {
 		}
 		r := gate.rooms[later]
 		const layout = "2006-01-02 15:04 MST"
-		want := fmt.Sprintf(cat["consult.outside"]["en"], r.opens.UTC().Format(layout), r.closes.UTC().Format(layout))
+		want := fmt.Sprintf(cat["video.outside"]["en"], r.opens.UTC().Format(layout), r.closes.UTC().Format(layout))
 		if got := read(t, tab, "read the refusal", chromedp.Text(chromedp.CSS("#consult-refused"))); strings.TrimSpace(got) != want {
 			t.Errorf("the refusal says %q, want %q", got, want)
 		}
@@ -309,7 +309,7 @@ func TestConsultBrowser(t *testing.T) {
 		do(t, tab, "drop the clinic's socket", chromedp.Evaluate[chromedp.Void](`window.tideSockets.at(-1).close()`))
 		do(t, tab, "the page loads again with the refusal", chromedp.WaitVisible(chromedp.CSS("#consult-refused")))
 		const layout = "2006-01-02 15:04 MST"
-		want := fmt.Sprintf(cat["consult.outside"]["en"], r.opens.UTC().Format(layout), r.closes.UTC().Format(layout))
+		want := fmt.Sprintf(cat["video.outside"]["en"], r.opens.UTC().Format(layout), r.closes.UTC().Format(layout))
 		if got := read(t, tab, "read the refusal", chromedp.Text(chromedp.CSS("#consult-refused"))); strings.TrimSpace(got) != want {
 			t.Errorf("the refusal says %q, want %q", got, want)
 		}

@@ -38,8 +38,8 @@ const timeLayout = "2006-01-02 15:04 MST"
 
 func (s *Server) routeConsultPages() {
 	s.rooms = rtc.NewHub()
-	s.page("GET /consult/{token}", s.consultPage)
-	s.page("GET /consult/{token}/ws", s.consultSocket)
+	s.page("GET /consult/{token}", s.consultRoomPage)
+	s.page("GET /consult/{token}/ws", s.consultRoomSocket)
 }
 
 // CloseRooms ends every video room's connections; call it when the server
@@ -67,7 +67,7 @@ func (s *Server) enterRoom(r *http.Request) (*ConsultPass, error) {
 	return p, nil
 }
 
-type consultData struct {
+type consultRoomData struct {
 	Pass  *ConsultPass
 	Token string
 	// Opens and Closes are the window's ends as the page shows them.
@@ -81,9 +81,9 @@ type consultData struct {
 }
 
 // otherPartyKey names, for each party, the party on the other side.
-var otherPartyKey = map[string]string{rtc.Clinic: "consult.party.specialist", rtc.Specialist: "consult.party.clinic"}
+var otherPartyKey = map[string]string{rtc.Clinic: "video.party.specialist", rtc.Specialist: "video.party.clinic"}
 
-func (s *Server) consultPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) consultRoomPage(w http.ResponseWriter, r *http.Request) {
 	if s.signedIn(w, r) == nil {
 		return
 	}
@@ -91,16 +91,16 @@ func (s *Server) consultPage(w http.ResponseWriter, r *http.Request) {
 	switch tide.ErrorCode(err) {
 	case "":
 	case tide.EFORBIDDEN:
-		s.renderError(w, r, http.StatusForbidden, "consult.forbidden")
+		s.renderError(w, r, http.StatusForbidden, "video.forbidden")
 		return
 	case tide.ECONFLICT, tide.EINVALID:
-		v := s.newView(r, "consult.title", nil)
-		d := consultData{Refused: tide.ErrorMessage(err)}
+		v := s.newView(r, "video.title", nil)
+		d := consultRoomData{Refused: tide.ErrorMessage(err)}
 		if p != nil {
-			d.Refused = v.T("consult.outside", p.Opens.UTC().Format(timeLayout), p.Closes.UTC().Format(timeLayout))
+			d.Refused = v.T("video.outside", p.Opens.UTC().Format(timeLayout), p.Closes.UTC().Format(timeLayout))
 		}
 		v.Data = d
-		s.render(w, r, ErrorStatus(err), "consult", v)
+		s.render(w, r, ErrorStatus(err), "consult_room", v)
 		return
 	default:
 		s.pageError(w, r, err)
@@ -115,15 +115,15 @@ func (s *Server) consultPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := consultData{Pass: p, Token: r.PathValue("token"), ICE: string(b), OtherKey: otherPartyKey[p.Party],
+	d := consultRoomData{Pass: p, Token: r.PathValue("token"), ICE: string(b), OtherKey: otherPartyKey[p.Party],
 		Opens: p.Opens.UTC().Format(timeLayout), Closes: p.Closes.UTC().Format(timeLayout)}
-	s.render(w, r, http.StatusOK, "consult", s.newView(r, "consult.title", d))
+	s.render(w, r, http.StatusOK, "consult_room", s.newView(r, "video.title", d))
 }
 
-// consultSocket is the room's signalling connection. The pass is checked
+// consultRoomSocket is the room's signalling connection. The pass is checked
 // again as the socket opens, and the hub closes the socket when the window
 // does. The browser sends the page's origin, which must be this site's.
-func (s *Server) consultSocket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) consultRoomSocket(w http.ResponseWriter, r *http.Request) {
 	if s.requireActor(w, r) == nil {
 		return
 	}
