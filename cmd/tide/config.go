@@ -32,6 +32,9 @@ type Config struct {
 	TrustProxy    bool
 	SecureCookies bool
 	ShutdownWait  time.Duration
+	// ICEServers lists the STUN and TURN servers of the consultations'
+	// video rooms; see rtc.ParseICEServers.
+	ICEServers string
 	// IDKey seals national ID numbers; empty means the key file in Data.
 	IDKey       string
 	PolicyDir   string
@@ -53,9 +56,6 @@ type Config struct {
 	// SMTP sends the codes of public sign-up by e-mail; empty writes them
 	// to the log instead.
 	SMTP string
-	// ICEServers lists the STUN and TURN servers of the consultations'
-	// video rooms; see rtc.ParseICEServers.
-	ICEServers string
 }
 
 // DefaultConfig is what `tide serve` with no flags runs with.
@@ -100,6 +100,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--id-key: %v", err))
 		}
 	}
+	if _, err := rtc.ParseICEServers(c.ICEServers); err != nil {
+		errs = append(errs, fmt.Errorf("--ice-servers: %v", err))
+	}
 	if c.PostingDays < 0 || c.PostingDays > 90 {
 		errs = append(errs, fmt.Errorf("--exit-posting-days %d: want 0 to 90", c.PostingDays))
 	}
@@ -119,9 +122,6 @@ func (c *Config) Validate() error {
 	}
 	if c.UnpaidTimeout < time.Minute {
 		errs = append(errs, fmt.Errorf("--unpaid-timeout %s: want at least 1m", c.UnpaidTimeout))
-	}
-	if _, err := rtc.ParseICEServers(c.ICEServers); err != nil {
-		errs = append(errs, fmt.Errorf("--ice-servers: %v", err))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -158,6 +158,7 @@ func (c *Config) options() []option {
 		{"tls-key", "TIDE_TLS_KEY", "TLS key file", str(&c.TLSKey)},
 		{"trust-proxy", "TIDE_TRUST_PROXY", "honour X-Forwarded-Proto from a TLS proxy in front", boolean(&c.TrustProxy)},
 		{"secure-cookies", "TIDE_SECURE_COOKIES", "always mark cookies Secure", boolean(&c.SecureCookies)},
+		{"ice-servers", "TIDE_ICE_SERVERS", "STUN and TURN servers of consultation video rooms, comma-separated: stun:HOST:PORT, turn:USER:PASSWORD@HOST:PORT[?transport=tcp], password percent-encoded (default: none, which works on one network)", str(&c.ICEServers)},
 		{"id-key", "TIDE_ID_KEY", "key sealing national ID numbers: 64 hex digits or base64 (default: id.key in --data, made on first start)", str(&c.IDKey)},
 		{"policy-dir", "TIDE_POLICY_DIR", "folder of extra policy files (YAML or JSON) besides the shipped ones", str(&c.PolicyDir)},
 		{"exit-policy", "TIDE_EXIT_POLICY", "policy households are assessed against for exit and monitoring", str(&c.ExitPolicy)},
@@ -168,7 +169,6 @@ func (c *Config) options() []option {
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
-		{"ice-servers", "TIDE_ICE_SERVERS", "STUN and TURN servers of consultation video rooms, comma-separated: stun:HOST:PORT, turn:USER:PASSWORD@HOST:PORT[?transport=tcp], password percent-encoded (default: none, which works on one network)", str(&c.ICEServers)},
 		{"shutdown-wait", "TIDE_SHUTDOWN_WAIT", "how long to let requests finish on shutdown", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.ShutdownWait, n, c.ShutdownWait, u) }},
 	}
 }

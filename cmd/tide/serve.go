@@ -45,14 +45,15 @@ type Main struct {
 	// Engage holds needs and donations, paid through the market's provider.
 	Engage *engage.Service
 	Live   *live.Hub
-	// Consult lets the parties into consultations' video rooms; nil
-	// answers the rooms 404.
-	Consult web.ConsultRooms
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc
 	Server     *web.Server
 	HTTP       *http.Server
 	Listener   net.Listener
+
+	// Consult lets the parties into consultations' video rooms; nil
+	// answers the rooms 404.
+	Consult web.ConsultRooms
 }
 
 // NewMain returns a Main with the default configuration.
