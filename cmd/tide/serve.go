@@ -197,9 +197,6 @@ func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
 		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
-	if err := m.openConsultRooms(); err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -207,6 +204,10 @@ func (m *Main) Start() error {
 	m.Listener = ln
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	if err := m.openConsultRooms(); err != nil {
+		ln.Close()
+		return err
+	}
 	go func() {
 		var err error
 		if m.Config.TLSCert != "" {
