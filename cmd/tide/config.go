@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/rtc"
 	"github.com/tide-project/tide/internal/secret"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	TrustProxy    bool
 	SecureCookies bool
 	ShutdownWait  time.Duration
+	// ICEServers lists the STUN and TURN servers of the consultations'
+	// video rooms; see rtc.ParseICEServers.
+	ICEServers string
 	// IDKey seals national ID numbers; empty means the key file in Data.
 	IDKey       string
 	PolicyDir   string
@@ -99,6 +103,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--id-key: %v", err))
 		}
 	}
+	if _, err := rtc.ParseICEServers(c.ICEServers); err != nil {
+		errs = append(errs, fmt.Errorf("--ice-servers: %v", err))
+	}
 	if c.PostingDays < 0 || c.PostingDays > 90 {
 		errs = append(errs, fmt.Errorf("--exit-posting-days %d: want 0 to 90", c.PostingDays))
 	}
@@ -154,6 +161,7 @@ func (c *Config) options() []option {
 		{"tls-key", "TIDE_TLS_KEY", "TLS key file", str(&c.TLSKey)},
 		{"trust-proxy", "TIDE_TRUST_PROXY", "honour X-Forwarded-Proto from a TLS proxy in front", boolean(&c.TrustProxy)},
 		{"secure-cookies", "TIDE_SECURE_COOKIES", "always mark cookies Secure", boolean(&c.SecureCookies)},
+		{"ice-servers", "TIDE_ICE_SERVERS", "STUN and TURN servers of consultation video rooms, comma-separated: stun:HOST:PORT, turn:USER:PASSWORD@HOST:PORT[?transport=tcp], password percent-encoded (default: none, which works on one network)", str(&c.ICEServers)},
 		{"id-key", "TIDE_ID_KEY", "key sealing national ID numbers: 64 hex digits or base64 (default: id.key in --data, made on first start)", str(&c.IDKey)},
 		{"policy-dir", "TIDE_POLICY_DIR", "folder of extra policy files (YAML or JSON) besides the shipped ones", str(&c.PolicyDir)},
 		{"exit-policy", "TIDE_EXIT_POLICY", "policy households are assessed against for exit and monitoring", str(&c.ExitPolicy)},

@@ -50,6 +50,10 @@ type Main struct {
 	Server     *web.Server
 	HTTP       *http.Server
 	Listener   net.Listener
+
+	// Consult lets the parties into consultations' video rooms; nil
+	// answers the rooms 404.
+	Consult web.ConsultRooms
 }
 
 // NewMain returns a Main with the default configuration.
@@ -200,6 +204,10 @@ func (m *Main) Start() error {
 	m.Listener = ln
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	if err := m.openConsultRooms(); err != nil {
+		ln.Close()
+		return err
+	}
 	go func() {
 		var err error
 		if m.Config.TLSCert != "" {
@@ -233,6 +241,9 @@ func (m *Main) Close() error {
 	}
 	if m.Live != nil {
 		errs = append(errs, m.Live.Close())
+	}
+	if m.Server != nil {
+		m.Server.CloseRooms() // Shutdown leaves WebSockets alone
 	}
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
