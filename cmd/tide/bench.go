@@ -43,8 +43,14 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "livesale-buyers" {
 		return runBenchBuyers(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "match" {
+		return runBenchMatch(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "likes" {
+		return runBenchLikes(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "measure" {
-		return usageError{"want: tide bench measure --persons N, or tide bench livesale --buyers N"}
+		return usageError{"want: tide bench measure --persons N, tide bench livesale --buyers N, tide bench match --n N, or tide bench likes"}
 	}
 	o := benchOptions{persons: 10_000_000, sqlPersons: 10_000_000, seed: 1, runs: 5, countyRuns: 1000,
 		postgres: env.Getenv(benchPostgresEnv)}

@@ -83,6 +83,9 @@ func (b *benchConn) answer() (int, error) {
 			}
 		}
 	}
+	if length < 0 && status == 204 {
+		return status, nil // No Content has no body
+	}
 	if length < 0 {
 		return 0, errors.New("an answer without Content-Length")
 	}

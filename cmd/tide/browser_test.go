@@ -45,10 +45,10 @@ func chromiumPath(tb testing.TB) string {
 }
 
 // startBrowser starts one headless Chromium for the test and returns its
-// context; tabs are made from it with newTab.
-func startBrowser(tb testing.TB, ctx context.Context) context.Context {
+// context; tabs are made from it with newTab. flags add to the usual ones.
+func startBrowser(tb testing.TB, ctx context.Context, flags ...chromedp.ExecAllocatorOption) context.Context {
 	tb.Helper()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(tb)),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -59,6 +59,7 @@ func startBrowser(tb testing.TB, ctx context.Context) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(tb.TempDir()),
+	}, flags...)...,
 	)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	tb.Cleanup(func() {

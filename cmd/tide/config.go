@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/rtc"
 	"github.com/tide-project/tide/internal/secret"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	TrustProxy    bool
 	SecureCookies bool
 	ShutdownWait  time.Duration
+	// ICEServers lists the STUN and TURN servers of the consultations'
+	// video rooms; see rtc.ParseICEServers.
+	ICEServers string
 	// IDKey seals national ID numbers; empty means the key file in Data.
 	IDKey       string
 	PolicyDir   string
@@ -52,6 +56,9 @@ type Config struct {
 	// SMTP sends the codes of public sign-up by e-mail; empty writes them
 	// to the log instead.
 	SMTP string
+	// SMS sends the codes of public sign-up to phones through an HTTP SMS
+	// gateway; beside SMTP, each contact goes by its own kind.
+	SMS string
 	// AssignEvery is how often open consultation requests are assigned
 	// (0: only on demand); ConsultZone is the time zone of specialists'
 	// hours; RoomBefore and RoomAfter open a consultation's video room
@@ -105,6 +112,9 @@ func (c *Config) Validate() error {
 		if _, err := secret.ParseKey(c.IDKey); err != nil {
 			errs = append(errs, fmt.Errorf("--id-key: %v", err))
 		}
+	}
+	if _, err := rtc.ParseICEServers(c.ICEServers); err != nil {
+		errs = append(errs, fmt.Errorf("--ice-servers: %v", err))
 	}
 	if c.PostingDays < 0 || c.PostingDays > 90 {
 		errs = append(errs, fmt.Errorf("--exit-posting-days %d: want 0 to 90", c.PostingDays))
@@ -173,6 +183,7 @@ func (c *Config) options() []option {
 		{"tls-key", "TIDE_TLS_KEY", "TLS key file", str(&c.TLSKey)},
 		{"trust-proxy", "TIDE_TRUST_PROXY", "honour X-Forwarded-Proto from a TLS proxy in front", boolean(&c.TrustProxy)},
 		{"secure-cookies", "TIDE_SECURE_COOKIES", "always mark cookies Secure", boolean(&c.SecureCookies)},
+		{"ice-servers", "TIDE_ICE_SERVERS", "STUN and TURN servers of consultation video rooms, comma-separated: stun:HOST:PORT, turn:USER:PASSWORD@HOST:PORT[?transport=tcp], password percent-encoded (default: none, which works on one network)", str(&c.ICEServers)},
 		{"id-key", "TIDE_ID_KEY", "key sealing national ID numbers: 64 hex digits or base64 (default: id.key in --data, made on first start)", str(&c.IDKey)},
 		{"policy-dir", "TIDE_POLICY_DIR", "folder of extra policy files (YAML or JSON) besides the shipped ones", str(&c.PolicyDir)},
 		{"exit-policy", "TIDE_EXIT_POLICY", "policy households are assessed against for exit and monitoring", str(&c.ExitPolicy)},
@@ -183,6 +194,7 @@ func (c *Config) options() []option {
 		{"unpaid-timeout", "TIDE_UNPAID_TIMEOUT", "how long an unpaid order holds its units before it is cancelled", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.UnpaidTimeout, n, c.UnpaidTimeout, u) }},
 		{"blocked-words", "TIDE_BLOCKED_WORDS", "file of words refused in live-room comments, one a line", str(&c.BlockedWords)},
 		{"smtp", "TIDE_SMTP", "SMTP server sending sign-up codes: smtp://USER:PASSWORD@HOST:PORT?from=ADDRESS (default: write codes to the log)", str(&c.SMTP)},
+		{"sms", "TIDE_SMS", "HTTP SMS gateway sending sign-up codes to phones: https://USER:PASSWORD@HOST/PATH, posted JSON {\"to\", \"text\"} (default: write codes to the log)", str(&c.SMS)},
 		{"assign-every", "TIDE_ASSIGN_EVERY", "how often open consultation requests are assigned (0: on demand only)", func(fs *flag.FlagSet, n, u string) { fs.DurationVar(&c.AssignEvery, n, c.AssignEvery, u) }},
 		{"consult-zone", "TIDE_CONSULT_ZONE", "time zone of specialists' weekly hours, such as Asia/Shanghai", str(&c.ConsultZone)},
 		{"language-rule", "TIDE_LANGUAGE_RULE", "penalty: a specialist without the patient's language costs more; hard: is never chosen", str(&c.LanguageRule)},

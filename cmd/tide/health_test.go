@@ -31,13 +31,16 @@ type healthFixture struct {
 	sp     *health.Specialist
 }
 
-func startHealth(tb testing.TB) *healthFixture {
+func startHealth(tb testing.TB, tweaks ...func(*Config)) *healthFixture {
 	tb.Helper()
 	m := NewMain()
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.Data = tb.TempDir()
 	m.Config.AssignEvery = 0
 	m.Out = io.Discard
+	for _, tweak := range tweaks {
+		tweak(&m.Config)
+	}
 	if err := m.Config.Validate(); err != nil {
 		tb.Fatalf("config: %v", err)
 	}
@@ -325,5 +328,47 @@ func TestHealthConfig(t *testing.T) {
 	}
 	if health.DefaultCosts.HardLanguage {
 		t.Error("setting one server's language rule changed the defaults")
+	}
+}
+
+// TestHealthRooms checks the wiring of the video rooms to the consultation
+// service: the clinic enters its consultation's room, a specialist with no
+// part in it is refused, and an unknown token is not found.
+func TestHealthRooms(t *testing.T) {
+	f := startHealth(t, func(c *Config) { c.RoomBefore = time.Hour })
+	base := f.base
+	ctx := tide.WithActor(context.Background(), tide.System)
+	req := &health.Request{ClinicID: f.clinic.ID, Patient: health.Patient{Name: "Wu Qing", Sex: "m", BirthYear: 1950},
+		Complaint: "Ankle swelling", Specialty: "cardiology", Urgency: health.Urgent, Language: "zh", Consent: true}
+	if err := f.m.Health.CreateRequest(ctx, req, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.m.Health.Assign(ctx)
+	if err != nil || len(res.Assigned) != 1 {
+		t.Fatalf("assign: %+v, %v", res, err)
+	}
+	token := res.Assigned[0].Token
+	page := func(who, path string) int {
+		t.Helper()
+		r, _ := http.NewRequest("GET", base+path, nil)
+		r.AddCookie(&http.Cookie{Name: "tide_session", Value: login(t, base, who)})
+		resp, err := (&http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := page("clinic1", "/consult/"+token); got != http.StatusOK {
+		t.Errorf("the clinic opens its room: %d, want 200", got)
+	}
+	if got := page("specialist1", "/consult/"+token); got != http.StatusOK {
+		t.Errorf("the specialist opens the room: %d, want 200", got)
+	}
+	if got := page("specialist2", "/consult/"+token); got != http.StatusForbidden {
+		t.Errorf("another specialist opens the room: %d, want 403", got)
+	}
+	if got := page("clinic1", "/consult/"+strings.Repeat("a", len(token))); got != http.StatusNotFound {
+		t.Errorf("an unknown token: %d, want 404", got)
 	}
 }

@@ -111,5 +111,28 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       127.0.0.1:6379, skipped when down), a PostgreSQL UPDATE per order (--postgres or
       TIDE_BENCH_POSTGRES) and a handler that answers at once. With --viewers, V viewers
       follow the room while it sells and the delivery lag of its updates is printed.
+
+  tide bench match [--n N] [--span S] [--seed SEED] [--requests R] [--specialists P]
+                   [--slots H] [--specialties K] [--languages L] [--dir DIR] [--python PATH]
+      Writes an N × N assignment instance (default 5,000; costs uniform in [0, S), default
+      1,000,000) and a synthetic day of R requests (default 20,000) for P specialists
+      (default 2,000) with H slots each (default 10) to files in DIR (default a new
+      temporary folder, printed and kept), reads them back and solves them exactly with
+      Tide, then with SciPy's linear_sum_assignment run by PATH (default /usr/bin/python3)
+      on the same files. Prints load and solve times and the optimal costs; the day's
+      solution is also proven optimal by its dual certificate. A day too big to expand into
+      a matrix of at most 2^27 cells is left to the certificate. SciPy missing: its rows say
+      "not available". Exit status 1 when a cost differs or a check fails.
+  tide bench likes [--batch B] [--duration D] [--conns C] [--viewers V] [--workers W]
+                   [--redis ADDR] [--cpuprofile FILE]
+      Ingests a live room's likes for D (default 5s) each three ways, in batches of B
+      (default 20, at most 50, what one request of the page carries): W goroutines (default
+      GOMAXPROCS) calling the live hub's counters in process; C keep-alive connections
+      (default 64) posting to /api/v1/rooms/{room}/likes of Tide served in process, each
+      request from one of V viewers' addresses (default 20,000) through a trusted proxy; and
+      C Redis clients sending pipelines of B INCRBY commands (--redis, default
+      127.0.0.1:6379, skipped when down). Prints likes a second and checks that each
+      counter ends at exactly the likes sent; exit status 1 when one does not. The CPU
+      time this process used in each run is printed beside it, for a machine it shares.
 `,
 }

@@ -48,7 +48,7 @@ func commands() []command {
 		{"import", "import regions FILE | households FILE: load the region tree, or households (CSV or XLSX)", runImport},
 		{"export", "export households: write households to CSV or XLSX, as a user's scope and masking allow", runExport},
 		{"audit", "audit verify: check the audit log's hash chain", runAudit},
-		{"bench", "bench measure | livesale: time the measures, or a live sale over HTTP", runBench},
+		{"bench", "bench measure | livesale | match: time the measures, a live sale over HTTP, or the consultation optimiser", runBench},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tide", Version)
 			return nil

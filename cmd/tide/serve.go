@@ -55,6 +55,10 @@ type Main struct {
 	Server     *web.Server
 	HTTP       *http.Server
 	Listener   net.Listener
+
+	// Consult lets the parties into consultations' video rooms; nil
+	// answers the rooms 404.
+	Consult web.ConsultRooms
 }
 
 // NewMain returns a Main with the default configuration.
@@ -208,6 +212,10 @@ func (m *Main) Start() error {
 	m.Listener = ln
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	if err := m.openConsultRooms(); err != nil {
+		ln.Close()
+		return err
+	}
 	go func() {
 		var err error
 		if m.Config.TLSCert != "" {
@@ -244,6 +252,9 @@ func (m *Main) Close() error {
 	}
 	if m.Live != nil {
 		errs = append(errs, m.Live.Close())
+	}
+	if m.Server != nil {
+		m.Server.CloseRooms() // Shutdown leaves WebSockets alone
 	}
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
@@ -292,17 +303,29 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// openSender picks how sign-up codes reach people: SMTP when configured,
-// the log otherwise.
+// openSender picks how sign-up codes reach people: by SMTP to e-mail
+// addresses and by the SMS gateway to phones, as configured, and to the log
+// when neither is.
 func (m *Main) openSender() error {
-	if m.Config.SMTP == "" {
+	if m.Config.SMTP == "" && m.Config.SMS == "" {
 		m.Users.Sender = user.LogSender{Logger: m.Logger}
 		return nil
 	}
-	s, err := user.NewSMTPSender(m.Config.SMTP)
-	if err != nil {
-		return fmt.Errorf("--smtp: %w", err)
+	var by user.ByContact
+	if m.Config.SMTP != "" {
+		s, err := user.NewSMTPSender(m.Config.SMTP)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		by.Email = s
 	}
-	m.Users.Sender = s
+	if m.Config.SMS != "" {
+		s, err := user.NewSMSSender(m.Config.SMS)
+		if err != nil {
+			return fmt.Errorf("--sms: %w", err)
+		}
+		by.Phone = s
+	}
+	m.Users.Sender = by
 	return nil
 }

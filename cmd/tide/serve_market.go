@@ -28,6 +28,7 @@ func (m *Main) openMarket() error {
 	// Donations pay through the market's provider instance but keep their
 	// own table and callback route.
 	m.Engage = engage.NewService(m.DB, m.Market.Payments)
+	m.Engage.PhotoDir = m.Market.PhotoDir
 	if ls, ok := any(m.DB).(live.LikeStore); ok {
 		m.Live.Likes = ls
 	}

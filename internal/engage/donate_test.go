@@ -114,7 +114,7 @@ func TestDeliverAndCancel(t *testing.T) {
 	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
 		b := newBench(t, db)
 		n := b.approvedNeed(t, 5000)
-		if _, err := b.svc.DeliverNeed(as(registrar), n.ID, "Handed over"); tide.ErrorCode(err) != tide.ECONFLICT {
+		if _, err := b.svc.DeliverNeed(as(registrar), n.ID, proof(t, "Handed over")); tide.ErrorCode(err) != tide.ECONFLICT {
 			t.Errorf("deliver with no money: %v, want ECONFLICT", err)
 		}
 		b.give(t, 10, n.ID, 2000)
@@ -123,10 +123,10 @@ func TestDeliverAndCancel(t *testing.T) {
 		if got.State != engage.NeedFunded || got.Remaining != 0 {
 			t.Errorf("fully given need is %s with %d remaining, want funded 0", got.State, got.Remaining)
 		}
-		if _, err := b.svc.DeliverNeed(as(county2), n.ID, "x"); tide.ErrorCode(err) != tide.ENOTFOUND {
+		if _, err := b.svc.DeliverNeed(as(county2), n.ID, proof(t, "x")); tide.ErrorCode(err) != tide.ENOTFOUND {
 			t.Errorf("another county delivers: %v, want ENOTFOUND", err)
 		}
-		dn, err := b.svc.DeliverNeed(as(registrar), n.ID, "Seeds handed to the village committee")
+		dn, err := b.svc.DeliverNeed(as(registrar), n.ID, proof(t, "Seeds handed to the village committee"))
 		if err != nil || dn.State != engage.NeedDelivered || dn.Delivered != 5000 {
 			t.Fatalf("deliver: %+v, %v", dn, err)
 		}

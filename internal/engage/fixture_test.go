@@ -3,6 +3,8 @@ package engage_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"net/http"
 	"testing"
 	"time"
@@ -66,7 +68,9 @@ func newBench(tb testing.TB, db *sqlstore.DB) *bench {
 		tb.Fatalf("create household: %v", err)
 	}
 	sb := market.NewSandbox([]byte("donation-secret"), "/sandbox/pay")
-	return &bench{db: db, svc: engage.NewService(db, sb), sandbox: sb, household: h.Ref}
+	svc := engage.NewService(db, sb)
+	svc.PhotoDir = tb.TempDir()
+	return &bench{db: db, svc: svc, sandbox: sb, household: h.Ref}
 }
 
 // approvedNeed posts and approves a village need of amount.
@@ -129,4 +133,20 @@ func stale(sb *market.Sandbox, ev market.PaymentEvent) (http.Header, []byte) {
 	old := market.NewSandbox([]byte("donation-secret"), "/x")
 	old.Now = func() time.Time { return sb.Now().Add(-time.Hour) }
 	return old.Sign(ev)
+}
+
+// photo is a small PNG, a delivery's proof.
+func photo(tb testing.TB) []byte {
+	tb.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 3))); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// proof is a delivery's note with a photo.
+func proof(tb testing.TB, note string) engage.Proof {
+	tb.Helper()
+	return engage.Proof{Note: note, Photo: bytes.NewReader(photo(tb))}
 }

@@ -59,7 +59,7 @@ func ledgerRun(t *testing.T, seed uint64) {
 			case op == 4 && len(paid) > 0:
 				mustCallback(t, b, paid[rng.IntN(len(paid))], market.PaymentSucceeded)
 			case op == 5:
-				b.svc.DeliverNeed(as(registrar), n.ID, "handed over")
+				b.svc.DeliverNeed(as(registrar), n.ID, proof(t, "handed over"))
 			case op == 6:
 				b.svc.CancelNeed(as(county1), n.ID)
 			}

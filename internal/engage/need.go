@@ -59,12 +59,16 @@ type Need struct {
 	State       NeedState `json:"state"`
 	// Raised is the money paid in and not refunded; Delivered is the money
 	// released on delivery.
-	Raised       int64     `json:"raised"`
-	Delivered    int64     `json:"delivered"`
-	DeliveryNote string    `json:"delivery_note,omitempty"`
-	CreatedBy    int64     `json:"created_by"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Raised       int64  `json:"raised"`
+	Delivered    int64  `json:"delivered"`
+	DeliveryNote string `json:"delivery_note,omitempty"`
+	// DeliveryPhoto is the ID of the photo proving the delivery, and
+	// DeliveryPhotoType its content type.
+	DeliveryPhoto     string    `json:"delivery_photo,omitempty"`
+	DeliveryPhotoType string    `json:"-"`
+	CreatedBy         int64     `json:"created_by"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // Remaining is what the need still wants.
@@ -118,18 +122,21 @@ type PublicNeed struct {
 	Currency    string    `json:"currency"`
 	State       NeedState `json:"state"`
 	// In is the money paid in and kept, Out the money delivered.
-	In           int64     `json:"in"`
-	Out          int64     `json:"out"`
-	Remaining    int64     `json:"remaining"`
-	DeliveryNote string    `json:"delivery_note,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	In           int64  `json:"in"`
+	Out          int64  `json:"out"`
+	Remaining    int64  `json:"remaining"`
+	DeliveryNote string `json:"delivery_note,omitempty"`
+	// DeliveryPhoto is set when a photo proves the delivery; it is read
+	// at GET /api/v1/needs/{id}/photo.
+	DeliveryPhoto bool      `json:"delivery_photo,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Public returns the need as the public sees it.
 func (n *Need) Public() *PublicNeed {
 	return &PublicNeed{ID: n.ID, Kind: n.Kind, Region: n.Region, Title: n.Title, Description: n.Description,
 		Amount: n.Amount, Currency: n.Currency, State: n.State, In: n.Raised, Out: n.Delivered,
-		Remaining: n.Remaining(), DeliveryNote: n.DeliveryNote, CreatedAt: n.CreatedAt}
+		Remaining: n.Remaining(), DeliveryNote: n.DeliveryNote, DeliveryPhoto: n.DeliveryPhoto != "", CreatedAt: n.CreatedAt}
 }
 
 // NeedFilter selects needs; an empty State means every state.

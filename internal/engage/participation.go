@@ -10,8 +10,8 @@ import (
 
 // Participation is what the public did in a region over a period: of the
 // public accounts that live there, how many bought from a live room, how
-// many donated to a need, how many liked a product or a need, how many made
-// a share, and how many did at least one of these — the
+// many donated to a need, how many liked a live room, a product or a need,
+// how many made a share, and how many did at least one of these — the
 // platform's own count of the share of people who took part.
 type Participation struct {
 	Region string    `json:"region"`

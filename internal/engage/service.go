@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/market"
@@ -19,6 +17,8 @@ type Service struct {
 	store Store
 	// Payments is the provider donors pay through; nil refuses donations.
 	Payments market.Provider
+	// PhotoDir is the folder the photos proving deliveries are kept in.
+	PhotoDir string
 	Now      func() time.Time
 }
 
@@ -103,29 +103,6 @@ func (s *Service) ApproveNeed(ctx context.Context, id string) (*Need, error) {
 	return s.move(ctx, a, "approve", n, &NeedMove{ID: n.ID, From: NeedPending, To: NeedApproved})
 }
 
-// DeliverNeed records that what a need asked for was handed over, and
-// releases its money from the need's account to delivered.
-func (s *Service) DeliverNeed(ctx context.Context, id, note string) (*Need, error) {
-	a, err := signedIn(ctx, "deliver needs")
-	if err != nil {
-		return nil, err
-	}
-	note = strings.TrimSpace(note)
-	if note == "" || utf8.RuneCountInString(note) > MaxNote {
-		return nil, tide.Invalid("note", "note must have 1 to %d characters", MaxNote)
-	}
-	n, err := s.needFor(ctx, a, id, posters...)
-	if err != nil {
-		return nil, err
-	}
-	if (n.State != NeedApproved && n.State != NeedFunded) || n.Raised == 0 {
-		return nil, stateConflict(n, "delivered before money came in")
-	}
-	m := &NeedMove{ID: n.ID, From: n.State, To: NeedDelivered, Note: note, Delivered: n.Raised,
-		Posting: transfer("deliver:"+n.ID, n.Currency, n.Raised, NeedAccount(n.ID), Delivered)}
-	return s.move(ctx, a, "deliver", n, m)
-}
-
 // CancelNeed withdraws a need that is not delivered and refunds every paid
 // donation through its provider. Cancelling a cancelled need again retries
 // refunds that failed.
@@ -160,7 +137,7 @@ func (s *Service) move(ctx context.Context, a *tide.Actor, action string, n *Nee
 		}
 	}
 	c := audit.Change{Actor: a.Name, Action: action, Entity: "need", EntityID: n.ID,
-		Before: map[string]any{"state": m.From}, After: map[string]any{"state": m.To, "note": m.Note, "delivered": m.Delivered}}
+		Before: map[string]any{"state": m.From}, After: map[string]any{"state": m.To, "note": m.Note, "photo": m.Photo, "delivered": m.Delivered}}
 	if err := s.store.MoveNeed(ctx, m, c); err != nil {
 		return nil, err
 	}

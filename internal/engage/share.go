@@ -45,13 +45,14 @@ type ShareStore interface {
 	CountLikes(ctx context.Context, kind Item, id string, userID int64) (int64, bool, error)
 	// CreateShare stores a share; ENOTFOUND when its item does not exist.
 	CreateShare(ctx context.Context, sh *Share) error
-	// VisitShare counts a visit and returns the share with its room; ENOTFOUND
-	// for an unknown code.
-	VisitShare(ctx context.Context, code string) (*Share, error)
+	// VisitShare counts a visit, unless visitor made the share, and returns
+	// the share with its room; ENOTFOUND for an unknown code.
+	VisitShare(ctx context.Context, code string, visitor int64) (*Share, error)
 	// FindShares returns a person's shares, newest first, with their counts.
 	FindShares(ctx context.Context, userID int64, limit int) ([]*Share, error)
-	// AttributeOrder records that an order came through a share, once.
-	AttributeOrder(ctx context.Context, orderID, code string, at time.Time) error
+	// AttributeOrder records that an order came through a share, once, and
+	// not when buyer made the share.
+	AttributeOrder(ctx context.Context, orderID, code string, buyer int64, at time.Time) error
 }
 
 // MaxShareCode bounds the codes accepted from links and cookies.
@@ -103,6 +104,20 @@ func (s *Service) like(ctx context.Context, kind Item, id string, on bool) (*Lik
 	return s.CountLikes(ctx, kind, id)
 }
 
+// LikeRoom records that the caller liked a live room, once however often
+// they tap. The taps themselves are summed by the live hub; this is the
+// person's part in the measure of participation.
+func (s *Service) LikeRoom(ctx context.Context, room string) error {
+	a, err := signedIn(ctx, "like")
+	if err != nil {
+		return err
+	}
+	if room == "" {
+		return tide.Invalid("room", "room is required")
+	}
+	return s.store.Like(ctx, ItemRoom, room, a.UserID, s.Now().UTC())
+}
+
 // CountLikes answers how many people like an item, and whether the caller,
 // if signed in, is one of them.
 func (s *Service) CountLikes(ctx context.Context, kind Item, id string) (*Likes, error) {
@@ -148,19 +163,29 @@ func (s *Service) Shares(ctx context.Context) ([]*Share, error) {
 	return s.store.FindShares(ctx, a.UserID, 200)
 }
 
-// VisitShare counts someone opening a share's link; links are public.
+// VisitShare counts someone opening a share's link; links are public. The
+// sharer opening their own link is not counted.
 func (s *Service) VisitShare(ctx context.Context, code string) (*Share, error) {
 	if code == "" || len(code) > MaxShareCode {
 		return nil, tide.NotFound("share")
 	}
-	return s.store.VisitShare(ctx, code)
+	return s.store.VisitShare(ctx, code, callerID(ctx))
 }
 
-// AttributeOrder credits a share with an order placed by someone who came
-// through it.
+// AttributeOrder credits a share with an order placed by the caller, who
+// came through it; a sharer buying through their own link is not
+// attributed, so a share cannot earn its maker credit alone.
 func (s *Service) AttributeOrder(ctx context.Context, orderID, code string) error {
 	if code == "" || len(code) > MaxShareCode {
 		return tide.NotFound("share")
 	}
-	return s.store.AttributeOrder(ctx, orderID, code, s.Now().UTC())
+	return s.store.AttributeOrder(ctx, orderID, code, callerID(ctx), s.Now().UTC())
+}
+
+// callerID is the signed-in caller's user ID, or 0.
+func callerID(ctx context.Context) int64 {
+	if a := tide.ActorFrom(ctx); a != nil {
+		return a.UserID
+	}
+	return 0
 }

@@ -27,6 +27,9 @@ type Store interface {
 	FindDonation(ctx context.Context, id string) (*Donation, error)
 	// FindDonations returns donations newest first.
 	FindDonations(ctx context.Context, f DonationFilter) ([]*Donation, int, error)
+	// FindDonors returns a need's paid donations, newest first, each with
+	// its donor's display name only when the donor shows their name.
+	FindDonors(ctx context.Context, needID string, limit int) ([]Donor, error)
 	// SettleDonation makes a donation's move; ECONFLICT, and nothing
 	// written, when the donation is no longer in s.From or, with s.Accept,
 	// when the need no longer takes s.Raise.
@@ -41,8 +44,9 @@ type Store interface {
 type NeedMove struct {
 	ID       string
 	From, To NeedState
-	// Note, when set, is stored as the delivery note.
-	Note string
+	// Note, when set, is stored as the delivery note, and Photo and
+	// PhotoType as the delivery photo.
+	Note, Photo, PhotoType string
 	// Delivered is added to the need's delivered money.
 	Delivered int64
 	// Posting, when set, is written with the move.

@@ -34,7 +34,8 @@ func (s *Service) RoomWindow(c *Consultation) (opens, closes time.Time) {
 // EnterRoom lets the assigned specialist or the requesting clinic's staff
 // into a consultation's room while it is open: from RoomBefore the
 // appointment until RoomAfter its start. An unknown token is not found; a
-// third person is forbidden; outside the window is a conflict naming it.
+// third person is forbidden; outside the window is a conflict naming it,
+// returned with the pass so that a page can show the window.
 func (s *Service) EnterRoom(ctx context.Context, token string) (*RoomPass, error) {
 	a, err := signedIn(ctx, "enter a consultation room")
 	if err != nil {
@@ -52,13 +53,13 @@ func (s *Service) EnterRoom(ctx context.Context, token string) (*RoomPass, error
 		return nil, tide.Errorf(tide.EFORBIDDEN, "only the assigned specialist and the requesting clinic may enter this room")
 	}
 	opens, closes := s.RoomWindow(c)
-	now := s.Now()
-	if now.Before(opens) || !now.Before(closes) {
+	pass := &RoomPass{Consultation: c.RequestID, Party: party, Opens: opens, Closes: closes, ExternalURL: c.ExternalURL}
+	if now := s.Now(); now.Before(opens) || !now.Before(closes) {
 		z := s.zone()
-		return nil, &tide.Error{Code: tide.ECONFLICT, Field: "window", Message: fmt.Sprintf(
+		return pass, &tide.Error{Code: tide.ECONFLICT, Field: "window", Message: fmt.Sprintf(
 			"the room is open from %s to %s only", opens.In(z).Format("2006-01-02 15:04"), closes.In(z).Format("2006-01-02 15:04 MST"))}
 	}
-	return &RoomPass{Consultation: c.RequestID, Party: party, Opens: opens, Closes: closes, ExternalURL: c.ExternalURL}, nil
+	return pass, nil
 }
 
 // party returns which side of consultation c the actor is on, or "".

@@ -62,8 +62,11 @@ func TestEnterRoom(t *testing.T) {
 			"TooLate":  c.Starts.Add(60 * time.Minute),
 		} {
 			at(d)
-			_, err := b.svc.EnterRoom(as(b.staff), c.Token)
+			pass, err := b.svc.EnterRoom(as(b.staff), c.Token)
 			wantRefused(t, name, err, tide.ECONFLICT, "window")
+			if pass == nil || !pass.Opens.Equal(c.Starts.Add(-15*time.Minute)) {
+				t.Errorf("%s: pass %+v; want it returned with the window", name, pass)
+			}
 			if err != nil && !strings.Contains(err.Error(), c.Starts.Add(-15*time.Minute).Format("15:04")) {
 				t.Errorf("%s: %q does not name the window's opening", name, err)
 			}

@@ -52,14 +52,7 @@ func (s *Service) AddPhoto(ctx context.Context, productID string, r io.Reader) (
 	if s.PhotoDir == "" {
 		return "", fmt.Errorf("add photo: no photo folder is set")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
-	if err != nil {
-		return "", fmt.Errorf("read photo: %w", err)
-	}
-	if len(data) > MaxPhotoBytes {
-		return "", &tide.Error{Code: tide.ETOOLARGE, Field: "photo", Message: fmt.Sprintf("a photo may be at most %d bytes (5 MiB)", MaxPhotoBytes)}
-	}
-	ct, err := photoType(data)
+	data, ct, err := ReadPhoto(r)
 	if err != nil {
 		return "", err
 	}
@@ -74,6 +67,40 @@ func (s *Service) AddPhoto(ctx context.Context, productID string, r io.Reader) (
 		return "", err
 	}
 	return ph.ID, nil
+}
+
+// ReadPhoto reads a photo of at most MaxPhotoBytes and returns its bytes
+// and the content type read from them, or refuses it naming the field
+// "photo". Other domains that take photos (a need's proof of delivery) read
+// them through it, so every photo in the data folder passed the same checks.
+func ReadPhoto(r io.Reader) ([]byte, string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("read photo: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, "", tide.Invalid("photo", "a photo is required")
+	}
+	if len(data) > MaxPhotoBytes {
+		return nil, "", &tide.Error{Code: tide.ETOOLARGE, Field: "photo", Message: fmt.Sprintf("a photo may be at most %d bytes (5 MiB)", MaxPhotoBytes)}
+	}
+	ct, err := photoType(data)
+	if err != nil {
+		return nil, "", err
+	}
+	return data, ct, nil
+}
+
+// SavePhoto writes a photo read by ReadPhoto into dir under id, whole or
+// not at all.
+func SavePhoto(dir, id string, data []byte) error {
+	if dir == "" {
+		return fmt.Errorf("save photo: no photo folder is set")
+	}
+	if err := writeAtomic(filepath.Join(dir, id), data); err != nil {
+		return fmt.Errorf("write photo: %w", err)
+	}
+	return nil
 }
 
 // photoType returns the content type of a photo from its bytes, or refuses

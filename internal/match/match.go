@@ -36,9 +36,14 @@ type Problem struct {
 
 // Solution gives each left node its right node, -1 when unassigned, and the
 // total cost, skip costs included.
+//
+// Price, from Solve, is what one more unit of each right node's capacity
+// would save: zero where capacity is left over. It is the dual half of the
+// solution and proves it optimal; see Verify.
 type Solution struct {
 	Right []int32
 	Cost  int64
+	Price []int64
 }
 
 var (
@@ -48,15 +53,60 @@ var (
 	ErrInvalid = errors.New("match: invalid problem")
 )
 
-// costLimit is the largest absolute cost allowed for a problem of n nodes:
-// a shortest path or a dual value sums at most about 2n costs, and that sum
-// must stay well inside int64.
+// costLimit is the largest absolute cost allowed for a problem of n nodes.
+// Costs are shifted by a row's least (doubling them at worst), and a
+// potential or a path length sums at most about 2n of them: all stays below
+// 2^58, far from inf and from overflow.
 func costLimit(n int) int64 {
-	return (int64(1) << 61) / int64(2*n+4)
+	return (int64(1) << 57) / int64(2*n+4)
 }
 
 // validate checks p before any work is done on it.
 func (p *Problem) validate() error {
+	_, err := p.check()
+	return err
+}
+
+// rows says where each left node's arcs are: with arcs ordered by left
+// node, left node i's are arcs[start[i]:start[i+1]].
+type rows struct {
+	start  []int32
+	sorted bool // p.Arcs are already in that order
+}
+
+// check validates p and, in the same pass over the arcs, counts each left
+// node's.
+func (p *Problem) check() (rows, error) {
+	var rs rows
+	if err := p.checkNodes(); err != nil {
+		return rs, err
+	}
+	limit := costLimit(p.Left + len(p.Capacity))
+	L, R := int32(p.Left), int32(len(p.Capacity))
+	rs.start = make([]int32, L+1)
+	rs.sorted = true
+	prev := int32(0)
+	for k, a := range p.Arcs {
+		switch {
+		case a.Left < 0 || a.Left >= L:
+			return rs, fmt.Errorf("%w: arc %d: left node %d out of range [0, %d)", ErrInvalid, k, a.Left, p.Left)
+		case a.Right < 0 || a.Right >= R:
+			return rs, fmt.Errorf("%w: arc %d: right node %d out of range [0, %d)", ErrInvalid, k, a.Right, len(p.Capacity))
+		case a.Cost > limit || a.Cost < -limit:
+			return rs, fmt.Errorf("%w: arc %d: cost %d is outside ±%d, where sums could overflow", ErrInvalid, k, a.Cost, limit)
+		}
+		rs.start[a.Left+1]++
+		rs.sorted = rs.sorted && a.Left >= prev
+		prev = a.Left
+	}
+	for i := range L {
+		rs.start[i+1] += rs.start[i]
+	}
+	return rs, nil
+}
+
+// checkNodes validates all of p but its arcs.
+func (p *Problem) checkNodes() error {
 	if p == nil {
 		return fmt.Errorf("%w: nil problem", ErrInvalid)
 	}
@@ -78,16 +128,6 @@ func (p *Problem) validate() error {
 	for i, s := range p.Skip {
 		if s > limit || s < -limit {
 			return fmt.Errorf("%w: Skip[%d] = %d is outside ±%d, where sums could overflow", ErrInvalid, i, s, limit)
-		}
-	}
-	for k, a := range p.Arcs {
-		switch {
-		case a.Left < 0 || int(a.Left) >= p.Left:
-			return fmt.Errorf("%w: arc %d: left node %d out of range [0, %d)", ErrInvalid, k, a.Left, p.Left)
-		case a.Right < 0 || int(a.Right) >= len(p.Capacity):
-			return fmt.Errorf("%w: arc %d: right node %d out of range [0, %d)", ErrInvalid, k, a.Right, len(p.Capacity))
-		case a.Cost > limit || a.Cost < -limit:
-			return fmt.Errorf("%w: arc %d: cost %d is outside ±%d, where sums could overflow", ErrInvalid, k, a.Cost, limit)
 		}
 	}
 	return nil

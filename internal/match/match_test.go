@@ -143,8 +143,15 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 			t.Fatalf("instance %d: %v\n%+v", n, err, p)
 		}
 		checkSolution(t, p, s)
+		if err := Verify(p, s); err != nil {
+			t.Fatalf("instance %d: Verify: %v\n%+v", n, err, p)
+		}
 		if s.Cost != want {
 			t.Fatalf("instance %d: cost %d, want %d\n%+v", n, s.Cost, want, p)
+		}
+		// Starting from one arc a class, the arcs left out join by price.
+		if s, err = solve(p, 1); err != nil || s.Cost != want {
+			t.Fatalf("instance %d: from one arc a class: %v, %v; want cost %d", n, s, err, want)
 		}
 	}
 }
@@ -222,8 +229,85 @@ func TestSolveMatchesReference(t *testing.T) {
 			t.Fatalf("instance %d: %v", n, err)
 		}
 		checkSolution(t, p, got)
+		if err := Verify(p, got); err != nil {
+			t.Fatalf("instance %d: Verify: %v", n, err)
+		}
 		if got.Cost != want.Cost {
 			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
+		}
+		few, err := solve(p, 1)
+		if err != nil {
+			t.Fatalf("instance %d: from one arc a class: %v", n, err)
+		}
+		checkSolution(t, p, few)
+		if err := Verify(p, few); err != nil || few.Cost != want.Cost {
+			t.Fatalf("instance %d: from one arc a class: cost %d, want %d; Verify: %v", n, few.Cost, want.Cost, err)
+		}
+	}
+}
+
+// A small synthetic day, solved by Solve and by the reference.
+func TestSolveDayMatchesReference(t *testing.T) {
+	for seed := range uint64(5) {
+		p, err := Day(DayParams{Requests: 300, Specialists: 12, Slots: 4, Specialties: 3, Languages: 3}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := solveSSP(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Solve(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSolution(t, p, got)
+		if err := Verify(p, got); err != nil {
+			t.Errorf("seed %d: Verify: %v", seed, err)
+		}
+		if few, err := solve(p, 2); err != nil || few.Cost != want.Cost {
+			t.Errorf("seed %d: from two arcs a class: %v, %v; want cost %d", seed, few, err, want.Cost)
+		}
+		if got.Cost != want.Cost {
+			t.Errorf("seed %d: cost %d, want %d", seed, got.Cost, want.Cost)
+		}
+	}
+}
+
+// Requests filed at different times wait different lengths: each row is
+// shifted by its own constant, which must not change what is optimal. Some
+// rows also get a little noise, so they stay classes of their own.
+func TestSolveShiftedDayMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for seed := range uint64(4) {
+		p, err := Day(DayParams{Requests: 200, Specialists: 20, Slots: 6, Specialties: 2, Languages: 2}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shift := make([]int64, p.Left)
+		for i := range shift {
+			shift[i] = rng.Int64N(1000)
+			p.Skip[i] += shift[i]
+		}
+		for k := range p.Arcs {
+			p.Arcs[k].Cost += shift[p.Arcs[k].Left]
+			if p.Arcs[k].Left%5 == 0 {
+				p.Arcs[k].Cost += rng.Int64N(3)
+			}
+		}
+		want, err := solveSSP(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, first := range []int{0, 1, 4} {
+			got, err := solve(p, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSolution(t, p, got)
+			if err := Verify(p, got); err != nil || got.Cost != want.Cost {
+				t.Errorf("seed %d, first %d: cost %d, want %d; Verify: %v", seed, first, got.Cost, want.Cost, err)
+			}
 		}
 	}
 }

@@ -53,6 +53,9 @@ func TestSolveInfeasible(t *testing.T) {
 			if _, err := Solve(tc.p); !errors.Is(err, ErrInfeasible) {
 				t.Errorf("err = %v, want ErrInfeasible", err)
 			}
+			if _, err := solve(tc.p, 1); !errors.Is(err, ErrInfeasible) {
+				t.Errorf("from one arc a class: err = %v, want ErrInfeasible", err)
+			}
 		})
 	}
 }

@@ -1,12 +1,16 @@
 package match
 
-// shortest runs Dijkstra on reduced costs from every class in free at once
-// and returns the distance to the sink; false when the sink is out of reach.
-// It stops at the sink: nodes farther away keep no distance.
-func (f *flow) shortest(free []int32) (int64, bool) {
-	for _, k := range free {
-		f.reach(k, 0)
-	}
+// shortest runs Dijkstra on reduced costs from class src and returns the
+// distance to the sink; false when the sink is out of reach. It stops at
+// the sink: nodes farther away keep no distance, and none at or beyond the
+// sink's tentative distance enters the heap.
+//
+// A right node with room left has potential 0 (its potential only falls
+// once it is full), so its arc to the sink costs nothing reduced, and no
+// path onward from it is shorter: reaching it is reaching the sink.
+func (f *flow) shortest(src int32) (int64, bool) {
+	f.phase++
+	f.reach(src, 0)
 	for len(f.heap) > 0 {
 		e := f.heap.pop()
 		x, d := e.node, e.dist
@@ -14,15 +18,22 @@ func (f *flow) shortest(free []int32) (int64, bool) {
 			continue
 		}
 		f.done[x] = true
+		f.settled[x] = f.phase
 		if x == f.t {
 			f.heap = f.heap[:0]
 			return d, true
 		}
 		if x < f.K {
 			px := d + f.pi[x]
-			for a := f.astart[x]; a < f.astart[x+1]; a++ {
-				y := f.K + f.right[a]
-				if nd := px + f.cost[a] - f.pi[y]; nd < f.dist[y] {
+			for a := f.astart[x]; a < f.aend[x]; a++ {
+				r := f.right[a]
+				y := f.K + r
+				nd := px + f.cost[a] - f.pi[y]
+				switch {
+				case nd >= f.dist[y] || nd >= f.dist[f.t]:
+				case f.used[r] < f.p.Capacity[r]:
+					f.reach(f.t, nd)
+				default:
 					f.reach(y, nd)
 				}
 			}
@@ -38,7 +49,7 @@ func (f *flow) shortest(free []int32) (int64, bool) {
 		}
 		for _, a := range f.on[r] {
 			k := f.classOf[a]
-			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] {
+			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] && nd < f.dist[f.t] {
 				f.reach(k, nd)
 			}
 		}
@@ -78,19 +89,18 @@ func (f *flow) clear() {
 	f.touched = f.touched[:0]
 }
 
-// push sends as much of the free classes' supply as a depth-first search
-// finds room for along arcs of reduced cost zero. A node the search left
-// without finding the sink is not tried again in this phase.
-func (f *flow) push(free []int32) {
-	f.phase++
-	for _, k := range free {
-		for f.rem[k] > 0 && f.vis[k] != f.phase {
-			f.path = f.path[:0]
-			if !f.searchClass(k) {
-				break
-			}
-			f.augment(k)
+// push sends as much of class src's supply as a depth-first search finds
+// room for along arcs of reduced cost zero, through the nodes the last
+// Dijkstra settled (every node of the path it found is one) and into
+// slots with room. A node the search left without finding the sink is not
+// tried again in this phase.
+func (f *flow) push(src int32) {
+	for f.rem[src] > 0 && f.vis[src] != f.phase {
+		f.path = f.path[:0]
+		if !f.searchClass(src) {
+			break
 		}
+		f.augment(src)
 	}
 }
 
@@ -102,6 +112,8 @@ func (f *flow) cursor(x, first int32) *int32 {
 	return &f.cur[x]
 }
 
+// searchClass extends f.path from class k: to the sink by leaving a unit
+// unassigned, or along an arc to a right node.
 func (f *flow) searchClass(k int32) bool {
 	f.vis[k] = f.phase
 	if s := f.skip[k]; s < inf && s+f.pi[k] == 0 {
@@ -109,10 +121,11 @@ func (f *flow) searchClass(k int32) bool {
 		return true
 	}
 	c := f.cursor(k, f.astart[k])
-	for ; *c < f.astart[k+1]; *c++ {
+	for ; *c < f.aend[k]; *c++ {
 		a := *c
 		y := f.K + f.right[a]
-		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
+		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 ||
+			f.settled[y] != f.phase && f.used[f.right[a]] == f.p.Capacity[f.right[a]] {
 			continue
 		}
 		f.path = append(f.path, a)
@@ -124,6 +137,9 @@ func (f *flow) searchClass(k int32) bool {
 	return false
 }
 
+// searchRight extends f.path from right node y (node number, not index):
+// to the sink if it has room, else back along an arc that brings it a unit,
+// whose class then goes elsewhere.
 func (f *flow) searchRight(y int32) bool {
 	f.vis[y] = f.phase
 	r := y - f.K
@@ -135,7 +151,7 @@ func (f *flow) searchRight(y int32) bool {
 	for ; int(*c) < len(f.on[r]); *c++ {
 		a := f.on[r][*c]
 		k := f.classOf[a]
-		if f.vis[k] == f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
+		if f.vis[k] == f.phase || f.settled[k] != f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
@@ -201,7 +217,10 @@ func (f *flow) leave(r, a int32) {
 
 // solution hands each class's placed units to its members.
 func (f *flow) solution() *Solution {
-	s := &Solution{Right: make([]int32, f.p.Left)}
+	s := &Solution{Right: make([]int32, f.p.Left), Price: make([]int64, f.R)}
+	for r := range s.Price {
+		s.Price[r] = -f.pi[f.K+int32(r)]
+	}
 	for k := range f.K {
 		m := f.members[f.mstart[k]:f.mstart[k+1]]
 		for a := f.astart[k]; a < f.astart[k+1]; a++ {
@@ -216,5 +235,6 @@ func (f *flow) solution() *Solution {
 		}
 		s.Cost += int64(len(m)) * f.skip[k]
 	}
+	s.Cost += f.offset
 	return s
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/tide"
 )
 
@@ -77,6 +78,30 @@ func (db *DB) FindDonations(ctx context.Context, f engage.DonationFilter) ([]*en
 		out = append(out, d)
 	}
 	return out, total, rows.Err()
+}
+
+// FindDonors returns a need's paid donations, newest first, naming the
+// donors who show their name; a deleted donor is anonymous.
+func (db *DB) FindDonors(ctx context.Context, needID string, limit int) ([]engage.Donor, error) {
+	rows, err := db.query(ctx, `SELECT CASE WHEN u.show_name THEN u.display_name ELSE '' END, d.amount, d.currency, d.created_at
+		FROM donations d LEFT JOIN users u ON u.id = d.donor_id
+		WHERE d.need_id = ? AND d.state = ? ORDER BY d.id DESC LIMIT ?`, needID, string(market.PaymentPaid), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []engage.Donor
+	for rows.Next() {
+		var d engage.Donor
+		var name sql.NullString
+		var at int64
+		if err := rows.Scan(&name, &d.Amount, &d.Currency, &at); err != nil {
+			return nil, err
+		}
+		d.Name, d.At = name.String, fromMicros(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // SettleDonation moves a donation, its need's raised money and the ledger

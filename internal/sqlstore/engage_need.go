@@ -11,14 +11,14 @@ import (
 )
 
 const needColumns = `id, kind, region, household, title, description, amount, currency, state,
-	raised, delivered, delivery_note, created_by, created_at, updated_at`
+	raised, delivered, delivery_note, delivery_photo, delivery_photo_type, created_by, created_at, updated_at`
 
 func scanNeed(sc interface{ Scan(...any) error }) (*engage.Need, error) {
 	var n engage.Need
 	var household sql.NullString
 	var created, updated int64
 	err := sc.Scan(&n.ID, &n.Kind, &n.Region, &household, &n.Title, &n.Description, &n.Amount, &n.Currency, &n.State,
-		&n.Raised, &n.Delivered, &n.DeliveryNote, &n.CreatedBy, &created, &updated)
+		&n.Raised, &n.Delivered, &n.DeliveryNote, &n.DeliveryPhoto, &n.DeliveryPhotoType, &n.CreatedBy, &created, &updated)
 	n.Household, n.CreatedAt, n.UpdatedAt = household.String, fromMicros(created), fromMicros(updated)
 	return &n, err
 }
@@ -35,9 +35,9 @@ func (db *DB) CreateNeed(ctx context.Context, n *engage.Need, c audit.Change) er
 				return err
 			}
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO needs (`+needColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO needs (`+needColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			n.ID, string(n.Kind), n.Region, sql.NullString{String: n.Household, Valid: n.Household != ""}, n.Title, n.Description,
-			n.Amount, n.Currency, string(n.State), n.Raised, n.Delivered, n.DeliveryNote, n.CreatedBy,
+			n.Amount, n.Currency, string(n.State), n.Raised, n.Delivered, n.DeliveryNote, n.DeliveryPhoto, n.DeliveryPhotoType, n.CreatedBy,
 			micros(n.CreatedAt), micros(n.UpdatedAt)); err != nil {
 			return err
 		}
@@ -88,15 +88,14 @@ func (db *DB) FindNeeds(ctx context.Context, f engage.NeedFilter) ([]*engage.Nee
 // transaction.
 func (db *DB) MoveNeed(ctx context.Context, m *engage.NeedMove, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		note := ""
+		proof, args := "", []any{string(m.To), m.Delivered, micros(tx.now)}
 		if m.Note != "" {
-			note = ", delivery_note = ?"
+			proof, args = proof+", delivery_note = ?", append(args, m.Note)
 		}
-		args := []any{string(m.To), m.Delivered, micros(tx.now)}
-		if m.Note != "" {
-			args = append(args, m.Note)
+		if m.Photo != "" {
+			proof, args = proof+", delivery_photo = ?, delivery_photo_type = ?", append(args, m.Photo, m.PhotoType)
 		}
-		res, err := tx.exec(ctx, `UPDATE needs SET state = ?, delivered = delivered + ?, updated_at = ?`+note+
+		res, err := tx.exec(ctx, `UPDATE needs SET state = ?, delivered = delivered + ?, updated_at = ?`+proof+
 			` WHERE id = ? AND state = ?`, append(args, m.ID, string(m.From))...)
 		if err != nil {
 			return err

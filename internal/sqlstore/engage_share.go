@@ -72,12 +72,12 @@ func scanShare(sc interface{ Scan(...any) error }) (*engage.Share, error) {
 	return &sh, err
 }
 
-// VisitShare counts a visit and returns the share; for a product, with the
-// live room selling it that started last.
-func (db *DB) VisitShare(ctx context.Context, code string) (*engage.Share, error) {
+// VisitShare counts a visit, unless the visitor made the share, and returns
+// the share; for a product, with the live room selling it that started last.
+func (db *DB) VisitShare(ctx context.Context, code string, visitor int64) (*engage.Share, error) {
 	var sh *engage.Share
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE shares SET visits = visits + 1 WHERE code = ?`, code)
+		res, err := tx.exec(ctx, `UPDATE shares SET visits = visits + CASE WHEN user_id = ? THEN 0 ELSE 1 END WHERE code = ?`, visitor, code)
 		if err != nil {
 			return err
 		}
@@ -119,15 +119,16 @@ func (db *DB) FindShares(ctx context.Context, userID int64, limit int) ([]*engag
 	return out, rows.Err()
 }
 
-// AttributeOrder records an order against a share; an order already
-// attributed keeps its first share.
-func (db *DB) AttributeOrder(ctx context.Context, orderID, code string, at time.Time) error {
+// AttributeOrder records an order against a share unless the buyer made
+// it; an order already attributed keeps its first share.
+func (db *DB) AttributeOrder(ctx context.Context, orderID, code string, buyer int64, at time.Time) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		if err := tx.mustExist(ctx, tide.NotFound("share"), `SELECT 1 FROM shares WHERE code = ?`, code); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO share_orders (order_id, code, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (order_id) DO NOTHING`, orderID, code, micros(at))
+		_, err := tx.exec(ctx, `INSERT INTO share_orders (order_id, code, created_at)
+			SELECT ?, code, ? FROM shares WHERE code = ? AND user_id <> ?
+			ON CONFLICT (order_id) DO NOTHING`, orderID, micros(at), code, buyer)
 		return err
 	})
 }

@@ -43,25 +43,33 @@ func TestLikesAndShares(t *testing.T) {
 		if err := db.CreateShare(ctx, sh); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.VisitShare(ctx, "abc123")
+		got, err := db.VisitShare(ctx, "abc123", 8)
 		if err != nil || got.Visits != 1 || got.Room != "" {
 			t.Fatalf("visit = %+v, %v; want 1 visit, no room", got, err)
+		}
+		// The sharer opening their own link is no visit.
+		if got, err = db.VisitShare(ctx, "abc123", 7); err != nil || got.Visits != 1 {
+			t.Errorf("the sharer's own visit = %+v, %v; want still 1 visit", got, err)
 		}
 		r := &market.Room{ID: market.NewID(), SellerID: s.ID, Region: s.Region, Title: "Live", Status: market.RoomLive,
 			StartsAt: now, Products: []string{p.ID}, CreatedAt: now}
 		if err := db.CreateRoom(ctx, r, audit.Change{Actor: "t", Action: "create", Entity: "room", EntityID: r.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err = db.VisitShare(ctx, "abc123"); err != nil || got.Visits != 2 || got.Room != r.ID {
+		if got, err = db.VisitShare(ctx, "abc123", 0); err != nil || got.Visits != 2 || got.Room != r.ID {
 			t.Errorf("visit = %+v, %v; want 2 visits in room %s", got, err, r.ID)
 		}
-		if _, err := db.VisitShare(ctx, "zzz"); tide.ErrorCode(err) != tide.ENOTFOUND {
+		if _, err := db.VisitShare(ctx, "zzz", 8); tide.ErrorCode(err) != tide.ENOTFOUND {
 			t.Errorf("unknown code: %v, want not found", err)
 		}
 		for range 2 {
-			if err := db.AttributeOrder(ctx, "order-1", "abc123", now); err != nil {
+			if err := db.AttributeOrder(ctx, "order-1", "abc123", 8, now); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// The sharer buying through their own link is not attributed.
+		if err := db.AttributeOrder(ctx, "order-2", "abc123", 7, now); err != nil {
+			t.Fatal(err)
 		}
 		list, err := db.FindShares(ctx, 7, 10)
 		if err != nil || len(list) != 1 || list[0].Purchases != 1 || list[0].Visits != 2 {

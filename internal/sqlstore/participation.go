@@ -10,10 +10,11 @@ import (
 // participationQuery counts, for public accounts whose home region starts
 // with a prefix: them, those with an order not cancelled in the period,
 // those with a donation paid (or paid and later refunded) in it, those who
-// liked a product or a need in it, those who made a share in it, and those
-// with any of these.
+// liked a live room, a product or a need in it, those who made a share in
+// it, and those with any of these. Below the root, those who hide their
+// region are not counted.
 const participationQuery = `WITH pub AS (
-	SELECT id FROM users WHERE roles = 'public' AND home_region LIKE ?
+	SELECT id FROM users WHERE roles = 'public' AND home_region LIKE ? AND (? = '' OR NOT hide_region)
 ), buy AS (
 	SELECT DISTINCT buyer_id AS uid FROM orders
 	WHERE created_at >= ? AND created_at < ? AND state <> 'cancelled' AND buyer_id IN (SELECT id FROM pub)
@@ -38,7 +39,7 @@ SELECT (SELECT COUNT(*) FROM pub), (SELECT COUNT(*) FROM buy), (SELECT COUNT(*) 
 func (db *DB) CountParticipation(ctx context.Context, prefix string, from, to time.Time) (engage.Participation, error) {
 	var p engage.Participation
 	f, t := micros(from), micros(to)
-	err := db.queryRow(ctx, participationQuery, prefix+"%", f, t, f, t, f, t, f, t).Scan(&p.Public, &p.Purchased, &p.Donated,
+	err := db.queryRow(ctx, participationQuery, prefix+"%", prefix, f, t, f, t, f, t, f, t).Scan(&p.Public, &p.Purchased, &p.Donated,
 		&p.Liked, &p.Shared, &p.Participants)
 	p.Finish(prefix, from, to)
 	return p, err

@@ -14,7 +14,8 @@ import (
 
 func toLower(s string) string { return strings.ToLower(s) }
 
-const userColumns = `id, name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region`
+const userColumns = `id, name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region,
+	show_name, hide_region`
 
 func scanUser(sc interface{ Scan(...any) error }) (*user.User, error) {
 	var u user.User
@@ -22,7 +23,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*user.User, error) {
 	var created int64
 	var contact sql.NullString
 	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &roles, &u.Scope, &u.PasswordHash, &u.MustChangePassword, &created,
-		&contact, &u.HomeRegion); err != nil {
+		&contact, &u.HomeRegion, &u.Privacy.ShowName, &u.Privacy.HideRegion); err != nil {
 		return nil, err
 	}
 	u.Contact = contact.String
@@ -103,10 +104,10 @@ func (db *DB) FindUsers(ctx context.Context, f user.Filter) ([]*user.User, int, 
 // CreateUser inserts u, setting its ID, with its audit entry.
 func (db *DB) CreateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		err := tx.queryRow(ctx, `INSERT INTO users (name, display_name, roles, scope, password_hash, must_change, created_at, contact, home_region,
+			show_name, hide_region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			u.Name, u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, micros(u.CreatedAt),
-			sql.NullString{String: u.Contact, Valid: u.Contact != ""}, u.HomeRegion).Scan(&u.ID)
+			sql.NullString{String: u.Contact, Valid: u.Contact != ""}, u.HomeRegion, u.Privacy.ShowName, u.Privacy.HideRegion).Scan(&u.ID)
 		if err != nil {
 			return err
 		}
@@ -132,8 +133,9 @@ func (db *DB) DeleteUser(ctx context.Context, id int64, c audit.Change) error {
 // UpdateUser stores u's mutable fields with its audit entry.
 func (db *DB) UpdateUser(ctx context.Context, u *user.User, c audit.Change) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, roles = ?, scope = ?, password_hash = ?, must_change = ? WHERE id = ?`,
-			u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, u.ID)
+		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, roles = ?, scope = ?, password_hash = ?, must_change = ?,
+			show_name = ?, hide_region = ? WHERE id = ?`,
+			u.DisplayName, joinRoles(u.Roles), u.Scope, u.PasswordHash, u.MustChangePassword, u.Privacy.ShowName, u.Privacy.HideRegion, u.ID)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,8 @@ type User struct {
 	// HomeRegion is the region a member of the public says they live in
 	// (empty: not said), for the measure of participation.
 	HomeRegion string `json:"home_region,omitempty"`
+	// Privacy is what a member of the public lets others see of them.
+	Privacy Privacy `json:"privacy"`
 }
 
 // Actor returns the user as the actor of a request.

@@ -14,13 +14,15 @@ func (s *Server) routeEngageAPI() {
 	m("GET /api/v1/needs", s.apiNeeds)
 	m("POST /api/v1/needs", s.apiCreateNeed)
 	m("GET /api/v1/needs/{id}", s.apiNeed)
+	m("GET /api/v1/needs/{id}/donors", s.apiNeedDonors)
 	m("POST /api/v1/needs/{id}/approve", s.apiApproveNeed)
-	m("POST /api/v1/needs/{id}/deliver", s.apiDeliverNeed)
 	m("POST /api/v1/needs/{id}/cancel", s.apiCancelNeed)
 	m("POST /api/v1/needs/{id}/donations", s.apiDonate)
 	m("GET /api/v1/donations", s.apiDonations)
+	m("GET /api/v1/donations/{id}", s.apiReceipt)
 	m("POST /api/v1/donations/callback/{provider}", s.apiDonationCallback)
 	m("GET /api/v1/ledger/verify", s.apiVerifyLedger)
+	s.routeNeedProof()
 }
 
 // needEngage answers 404 while the server runs without needs and donations.
@@ -57,6 +59,13 @@ func (s *Server) apiNeed(w http.ResponseWriter, r *http.Request) {
 	answer(s, w, r, http.StatusOK, n, err)
 }
 
+// apiNeedDonors lists a need's latest paid gifts, naming only the donors
+// who chose to be named.
+func (s *Server) apiNeedDonors(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Engage.PublicDonors(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, map[string][]engage.Donor{"items": nonNil(list)}, err)
+}
+
 // NeedInput is the body of POST /api/v1/needs.
 type NeedInput struct {
 	Kind        engage.Kind `json:"kind"`
@@ -82,18 +91,6 @@ func (s *Server) apiCreateNeed(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiApproveNeed(w http.ResponseWriter, r *http.Request) {
 	n, err := s.Engage.ApproveNeed(r.Context(), r.PathValue("id"))
-	answer(s, w, r, http.StatusOK, n, err)
-}
-
-func (s *Server) apiDeliverNeed(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Note string `json:"note"`
-	}
-	if err := decode(w, r, &in); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	n, err := s.Engage.DeliverNeed(r.Context(), r.PathValue("id"), in.Note)
 	answer(s, w, r, http.StatusOK, n, err)
 }
 
@@ -127,6 +124,12 @@ func (s *Server) apiDonations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, page[*engage.Donation]{Items: nonNil(list), Total: total, Offset: offset, Limit: limit})
+}
+
+// apiReceipt answers the receipt of one of the caller's donations.
+func (s *Server) apiReceipt(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.Engage.Receipt(r.Context(), r.PathValue("id"))
+	answer(s, w, r, http.StatusOK, rc, err)
 }
 
 // apiDonationCallback takes a provider's signed report of a donation's

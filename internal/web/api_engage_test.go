@@ -2,6 +2,11 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"image"
+	"image/png"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -71,6 +76,38 @@ func TestAPIEngageDonation(t *testing.T) {
 		!strings.Contains(rec.Body.String(), n.ID) {
 		t.Errorf("public list: %d %s; want the need without its household", rec.Code, rec.Body)
 	}
+	var donors struct{ Items []engage.Donor }
+	site.call(t, "", "GET", "/api/v1/needs/"+n.ID+"/donors", nil, http.StatusOK, &donors)
+	if len(donors.Items) != 1 || donors.Items[0].Amount != 5000 || donors.Items[0].Name != "" {
+		t.Errorf("public donors = %+v, want one anonymous gift of 5000", donors)
+	}
+	var receipt engage.Receipt
+	site.call(t, "buyer", "GET", "/api/v1/donations/"+d.ID, nil, http.StatusOK, &receipt)
+	if receipt.Amount != 5000 || receipt.State != market.PaymentPaid || receipt.NeedTitle != "School bag" || receipt.NeedState != engage.NeedApproved {
+		t.Errorf("receipt = %+v", receipt)
+	}
+	if rec := site.do(t, "county1", "GET", "/api/v1/donations/"+d.ID, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("someone else's receipt: %d, want 404", rec.Code)
+	}
+
+	// The donor chooses to be named.
+	rec = site.do(t, "buyer", "PUT", "/api/v1/me/privacy", strings.NewReader(`{"show_name": "yes"}`), "application/json")
+	if _, field := errorOf(t, rec); rec.Code != http.StatusBadRequest || field != "show_name" {
+		t.Errorf("privacy with a string: %d naming %q, want 400 naming show_name", rec.Code, field)
+	}
+	var privacy map[string]bool
+	site.call(t, "buyer", "PUT", "/api/v1/me/privacy", map[string]bool{"show_name": true}, http.StatusOK, &privacy)
+	site.call(t, "buyer", "GET", "/api/v1/me/privacy", nil, http.StatusOK, &privacy)
+	if !privacy["show_name"] || privacy["hide_region"] {
+		t.Errorf("privacy read back = %v, want show_name only", privacy)
+	}
+	site.call(t, "", "GET", "/api/v1/needs/"+n.ID+"/donors", nil, http.StatusOK, &donors)
+	if len(donors.Items) != 1 || donors.Items[0].Name != "buyer" {
+		t.Errorf("public donors after choosing to be named = %+v, want buyer", donors)
+	}
+	if rec := site.do(t, "", "GET", "/api/v1/me/privacy", nil, ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("privacy signed out: %d, want 401", rec.Code)
+	}
 	var mine struct {
 		Items []engage.Donation
 		Total int
@@ -80,9 +117,43 @@ func TestAPIEngageDonation(t *testing.T) {
 		t.Errorf("my donations = %+v, want one paid", mine)
 	}
 
-	site.call(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/deliver", map[string]string{"note": "Handed to the family"}, http.StatusOK, &n)
-	if n.State != engage.NeedDelivered || n.Delivered != 5000 {
+	var img bytes.Buffer
+	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 2, 2)))
+	for _, tc := range []struct {
+		name, note string
+		photo      []byte
+		field      string
+	}{{"ErrNoPhoto", "Handed to the family", nil, "photo"}, {"ErrNoNote", "", img.Bytes(), "note"},
+		{"ErrNotAnImage", "Handed to the family", []byte("%PDF-1.4"), "photo"}} {
+		body, ct := proofForm(t, tc.note, tc.photo)
+		rec := site.do(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/deliver", body, ct)
+		if _, field := errorOf(t, rec); rec.Code != http.StatusBadRequest || field != tc.field {
+			t.Errorf("%s: %d naming %q, want 400 naming %s: %s", tc.name, rec.Code, field, tc.field, rec.Body)
+		}
+	}
+	if rec := site.do(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/deliver", jsonBody(map[string]string{"note": "x"}), "application/json"); rec.Code != http.StatusBadRequest {
+		t.Errorf("deliver by JSON: %d, want 400", rec.Code)
+	}
+	if rec := site.do(t, "", "GET", "/api/v1/needs/"+n.ID+"/photo", nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("photo before delivery: %d, want 404", rec.Code)
+	}
+	proof, ct := proofForm(t, "Handed to the family", img.Bytes())
+	rec = site.do(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/deliver", proof, ct)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("deliver: %d %s", rec.Code, rec.Body)
+	}
+	json.Unmarshal(rec.Body.Bytes(), &n)
+	if n.State != engage.NeedDelivered || n.Delivered != 5000 || n.DeliveryPhoto == "" {
 		t.Errorf("delivered need = %+v", n)
+	}
+	rec = site.do(t, "", "GET", "/api/v1/needs/"+n.ID+"/photo", nil, "")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" || !bytes.Equal(rec.Body.Bytes(), img.Bytes()) {
+		t.Errorf("public photo: %d %s, %d bytes", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+	}
+	rec = site.do(t, "", "GET", "/api/v1/needs/"+n.ID, nil, "")
+	if got := rec.Body.String(); !strings.Contains(got, `"delivery_photo":true`) || !strings.Contains(got, "Handed to the family") ||
+		strings.Contains(got, site.household) || strings.Contains(got, n.DeliveryPhoto) {
+		t.Errorf("public delivered need: %s; want its proof and neither the household nor the photo's file", got)
 	}
 	if rec := site.do(t, "county1", "GET", "/api/v1/ledger/verify", nil, ""); rec.Code != http.StatusForbidden {
 		t.Errorf("a county officer verifies the ledger: %d, want 403", rec.Code)
@@ -112,4 +183,19 @@ func (s *marketSite) signedPost(tb testing.TB, path string, h http.Header, body 
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, req)
 	return rec
+}
+
+// proofForm is a delivery's multipart body: the note, then the photo when
+// there is one.
+func proofForm(tb testing.TB, note string, photo []byte) (io.Reader, string) {
+	tb.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("note", note)
+	if photo != nil {
+		fw, _ := mw.CreateFormFile("photo", "delivery.png")
+		fw.Write(photo)
+	}
+	mw.Close()
+	return &b, mw.FormDataContentType()
 }

@@ -187,5 +187,6 @@ func (s *Server) apiLike(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.Live.Like(room, in.Count)
+	s.recordRoomLiker(r, room)
 	w.WriteHeader(http.StatusNoContent)
 }

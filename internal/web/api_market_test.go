@@ -80,6 +80,7 @@ func newMarketSite(tb testing.TB) *marketSite {
 	site.svc = market.NewService(db, engine)
 	site.svc.PhotoDir, site.svc.Payments, site.svc.Sink = tb.TempDir(), site.sandbox, reg
 	site.engage = engage.NewService(db, site.sandbox)
+	site.engage.PhotoDir = site.svc.PhotoDir
 	s := &web.Server{Regions: regions, Users: users, Store: db, Policies: policies, Registry: reg, Market: site.svc, Participation: db,
 		Engage: site.engage, Logger: slog.New(slog.DiscardHandler)}
 	site.h = s.Handler()

@@ -108,7 +108,8 @@ func (s *Server) apiShares(w http.ResponseWriter, r *http.Request) {
 }
 
 // shareVisit counts a visit to a share's link, remembers the share in the
-// visitor's tide_ref cookie and sends them to what was shared.
+// visitor's tide_ref cookie and sends them to what was shared. The sharer
+// following their own link is neither counted nor remembered.
 func (s *Server) shareVisit(w http.ResponseWriter, r *http.Request) {
 	if s.Engage == nil {
 		s.pageError(w, r, tide.NotFound("page"))
@@ -119,8 +120,10 @@ func (s *Server) shareVisit(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: refCookie, Value: sh.Code, Path: "/", MaxAge: refDays * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
+	if a := tide.ActorFrom(r.Context()); a == nil || a.UserID != sh.UserID {
+		http.SetCookie(w, &http.Cookie{Name: refCookie, Value: sh.Code, Path: "/", MaxAge: refDays * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
+	}
 	http.Redirect(w, r, shareTarget(sh), http.StatusSeeOther)
 }
 

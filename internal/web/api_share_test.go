@@ -50,11 +50,11 @@ func TestAPILikesAndShares(t *testing.T) {
 		t.Fatalf("tide_ref cookie = %+v, want the code for 30 days, HttpOnly, Lax", ref)
 	}
 
-	order := func(withRef bool) {
+	order := func(who string, ref *http.Cookie) {
 		req := httptest.NewRequest("POST", "/api/v1/rooms/"+room+"/orders", strings.NewReader(`{"product":"`+product+`","quantity":1}`))
-		req.Header.Set("Authorization", "Bearer "+site.tokens["buyer"])
+		req.Header.Set("Authorization", "Bearer "+site.tokens[who])
 		req.Header.Set("Content-Type", "application/json")
-		if withRef {
+		if ref != nil {
 			req.AddCookie(ref)
 		}
 		rec := httptest.NewRecorder()
@@ -63,8 +63,8 @@ func TestAPILikesAndShares(t *testing.T) {
 			t.Fatalf("order: %d %s", rec.Code, rec.Body)
 		}
 	}
-	order(true)
-	order(false)
+	order("buyer", ref)
+	order("buyer", nil)
 	var mine struct {
 		Items []struct {
 			Code              string
@@ -78,6 +78,27 @@ func TestAPILikesAndShares(t *testing.T) {
 	site.call(t, "buyer", "GET", "/api/v1/shares", nil, http.StatusOK, &mine)
 	if len(mine.Items) != 0 {
 		t.Errorf("the buyer's shares = %+v, want none", mine.Items)
+	}
+
+	// A self-referral: the buyer shares the product, follows her own link
+	// and buys through it; neither the visit nor the purchase is hers to
+	// count.
+	var own struct{ Code, URL string }
+	site.call(t, "buyer", "POST", "/api/v1/shares", map[string]string{"kind": "product", "id": product}, http.StatusCreated, &own)
+	buyer := site.signIn(t, "buyer")
+	rec = buyer.do(t, "GET", own.URL, nil, "")
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("the sharer's own visit: %d, want 303", rec.Code)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "tide_ref" {
+			t.Errorf("the sharer's own visit set tide_ref = %q", c.Value)
+		}
+	}
+	order("buyer", &http.Cookie{Name: "tide_ref", Value: own.Code})
+	site.call(t, "buyer", "GET", "/api/v1/shares", nil, http.StatusOK, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].Code != own.Code || mine.Items[0].Visits != 0 || mine.Items[0].Purchases != 0 {
+		t.Errorf("the buyer's own share after she used it = %+v, want 0 visits and 0 purchases", mine.Items)
 	}
 	if rec := site.do(t, "", "GET", "/s/nosuchcode", nil, ""); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown share: %d, want 404", rec.Code)

@@ -74,6 +74,9 @@ func jsonType(kind string) string {
 		return "an object"
 	case "bool":
 		return "true or false"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		// Amounts are integer minor units, so a fraction is refused here.
+		return "a whole number"
 	}
 	return "a number"
 }

@@ -17,6 +17,7 @@ func (s *Server) routeNeedPages() {
 	s.page("GET /needs/{id}", s.needPage)
 	s.page("POST /needs/{id}/donate", s.donateSubmit)
 	s.page("GET /donations", s.donationsPage)
+	s.page("GET /donations/{id}", s.receiptPage)
 	s.page("GET /needs/manage", s.manageNeedsPage)
 	s.page("POST /needs/manage", s.needSubmit)
 	s.page("POST /needs/{id}/{action}", s.needActionSubmit)
@@ -25,12 +26,14 @@ func (s *Server) routeNeedPages() {
 
 type needCard struct {
 	ID, Title, Region, Kind, State, Amount, In, Out, Remaining, Description, Note string
+	// Photo is set when a photo proves the delivery.
+	Photo bool
 }
 
 func (s *Server) needCard(n *engage.PublicNeed) needCard {
 	return needCard{ID: n.ID, Title: n.Title, Region: n.Region, Kind: string(n.Kind), State: string(n.State),
 		Amount: money(n.Amount, n.Currency), In: money(n.In, n.Currency), Out: money(n.Out, n.Currency),
-		Remaining: money(n.Remaining, n.Currency), Description: n.Description, Note: n.DeliveryNote}
+		Remaining: money(n.Remaining, n.Currency), Description: n.Description, Note: n.DeliveryNote, Photo: n.DeliveryPhoto}
 }
 
 type needsData struct {
@@ -67,6 +70,8 @@ type needData struct {
 	Need     needCard
 	Approved bool
 	Likes    *engage.Likes
+	// Donors are the latest paid gifts; an empty Name is anonymous.
+	Donors []donorRow
 	// ShareURL is the link of a share the viewer just made.
 	ShareURL string
 }
@@ -94,7 +99,15 @@ func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, status int, fo
 		s.pageError(w, r, err)
 		return
 	}
+	donors, err := s.Engage.PublicDonors(r.Context(), n.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	d := needData{Need: c, Approved: n.State == engage.NeedApproved, Likes: likes}
+	for _, x := range donors {
+		d.Donors = append(d.Donors, donorRow{Name: x.Name, Amount: money(x.Amount, x.Currency), At: x.At.UTC().Format("2006-01-02")})
+	}
 	if code := shareCode(r.URL.Query().Get("share")); code != "" {
 		d.ShareURL = "/s/" + code
 	}
@@ -124,6 +137,10 @@ func (s *Server) donateSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, d.CheckoutURL, http.StatusSeeOther)
+}
+
+type donorRow struct {
+	Name, Amount, At string
 }
 
 type donationRow struct {
@@ -227,8 +244,6 @@ func (s *Server) needActionSubmit(w http.ResponseWriter, r *http.Request) {
 	switch r.PathValue("action") {
 	case "approve":
 		_, err = s.Engage.ApproveNeed(ctx, id)
-	case "deliver":
-		_, err = s.Engage.DeliverNeed(ctx, id, r.PostFormValue("note"))
 	case "cancel":
 		_, err = s.Engage.CancelNeed(ctx, id)
 	default:
@@ -248,4 +263,27 @@ func (s *Server) sandboxOf() (*market.Sandbox, bool) {
 	}
 	sb, ok := s.Market.Payments.(*market.Sandbox)
 	return sb, ok
+}
+
+type receiptData struct {
+	Need, NeedTitle, NeedState, Amount, At, Reference, Provider, State string
+}
+
+// receiptPage shows the donor the receipt of one of their donations.
+func (s *Server) receiptPage(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(w, r) == nil {
+		return
+	}
+	if s.Engage == nil {
+		s.pageError(w, r, tide.NotFound("page"))
+		return
+	}
+	rc, err := s.Engage.Receipt(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := receiptData{Need: rc.NeedID, NeedTitle: rc.NeedTitle, NeedState: string(rc.NeedState), Amount: money(rc.Amount, rc.Currency),
+		At: rc.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Reference: rc.ID, Provider: rc.Provider, State: string(rc.State)}
+	s.render(w, r, http.StatusOK, "donation", s.newView(r, "receipt.title", d))
 }

@@ -1,7 +1,13 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -43,11 +49,56 @@ func TestNeedPages(t *testing.T) {
 	}
 	payment := strings.TrimPrefix(checkout, "/sandbox/pay?payment=")
 	wantRedirect(t, "pay the donation", buyer.form(t, "/sandbox/pay", url.Values{"payment": {payment}, "outcome": {"succeeded"}}), "/donations?done=paid")
-	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY")
-	wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`)
-	wantRedirect(t, "deliver", county.form(t, "/needs/"+id+"/deliver", url.Values{"note": {"Bags handed out on 1 December"}}), "/needs/manage")
-	wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
-		"Bags handed out on 1 December", `data-state="delivered"`)
+	wantPage(t, "my donations", buyer.do(t, "GET", "/donations", nil, ""), http.StatusOK, `id="donation-`+payment+`"`, "50.00 CNY",
+		`href="/donations/`+payment+`"`)
+	wantPage(t, "the receipt", buyer.do(t, "GET", "/donations/"+payment, nil, ""), http.StatusOK, `id="receipt-amount">50.00 CNY<`,
+		"School bags for Grade 1", `<code>`+payment+`</code> (sandbox)`, `id="receipt-state" data-state="paid"`)
+	if rec := county.do(t, "GET", "/donations/"+payment, nil, ""); rec.Code != http.StatusNotFound {
+		t.Errorf("someone else opens the donor's receipt: %d, want 404", rec.Code)
+	}
+	page = wantPage(t, "the need after the gift", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-in">50.00 CNY<`, `id="need-remaining">250.00 CNY<`,
+		`id="need-donors"`, "Anonymous")
+	if strings.Contains(page[strings.Index(page, `id="need-donors"`):], "buyer") {
+		t.Error("the donors' list names a donor who did not choose to be named")
+	}
+	// The donor chooses to be named on donor lists.
+	wantPage(t, "the privacy form", buyer.do(t, "GET", "/account", nil, ""), http.StatusOK, `id="privacy-form"`, `id="show-name" name="show_name" value="1">`)
+	wantRedirect(t, "show my name", buyer.form(t, "/account/privacy", url.Values{"show_name": {"1"}}), "/account?privacy=1")
+	wantPage(t, "the privacy saved", buyer.do(t, "GET", "/account?privacy=1", nil, ""), http.StatusOK, `id="privacy-saved"`,
+		`id="show-name" name="show_name" value="1" checked>`, `id="hide-region" name="hide_region" value="1">`)
+	page = wantPage(t, "the need with a named donor", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-donors"`)
+	if donors := page[strings.Index(page, `id="need-donors"`):]; !strings.Contains(donors, "<li>buyer · 50.00 CNY") {
+		t.Errorf("the donors' list does not name the donor who chose to be named: %.200s", donors)
+	}
+	var img bytes.Buffer
+	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 3, 3)))
+	deliver := func(csrf, note string, photo []byte) *httptest.ResponseRecorder {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("note", note)
+		if photo != nil {
+			fw, _ := mw.CreateFormFile("photo", "bags.png")
+			fw.Write(photo)
+		}
+		mw.Close()
+		return county.do(t, "POST", "/needs/"+id+"/deliver", &body, mw.FormDataContentType())
+	}
+	if rec := deliver("wrong", "Bags handed out on 1 December", img.Bytes()); rec.Code != http.StatusForbidden {
+		t.Errorf("deliver with a wrong CSRF token: %d, want 403", rec.Code)
+	}
+	wantPage(t, "deliver without a photo", deliver(county.csrf, "Bags handed out on 1 December", nil), http.StatusBadRequest, `id="error"`)
+	wantPage(t, "deliver with a text file", deliver(county.csrf, "Bags handed out on 1 December", []byte("a list of names")), http.StatusBadRequest, `id="error"`)
+	wantPage(t, "the need before delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">0.00 CNY<`)
+	wantRedirect(t, "deliver", deliver(county.csrf, "Bags handed out on 1 December", img.Bytes()), "/needs/manage")
+	page = wantPage(t, "the need after delivery", buyer.do(t, "GET", "/needs/"+id, nil, ""), http.StatusOK, `id="need-out">50.00 CNY<`,
+		"Bags handed out on 1 December", `data-state="delivered"`, `id="need-photo"`, `src="/api/v1/needs/`+id+`/photo"`)
+	if strings.Contains(page, site.household) {
+		t.Errorf("the public need page shows the household's ref %s", site.household)
+	}
+	if rec := buyer.do(t, "GET", "/api/v1/needs/"+id+"/photo", nil, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), img.Bytes()) {
+		t.Errorf("the delivery photo: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
 
 	// The donor likes the need and shares it.
 	wantRedirect(t, "like", buyer.form(t, "/needs/"+id+"/like", url.Values{}), "/needs/"+id)
@@ -81,12 +132,13 @@ func TestLikeFloodFromOneAddress(t *testing.T) {
 	site.call(t, "county1", "POST", "/api/v1/needs", map[string]any{"kind": "village", "region": "520101001001",
 		"title": "Seeds", "amount": 10000, "currency": "CNY"}, http.StatusCreated, &n)
 	site.call(t, "county1", "POST", "/api/v1/needs/"+n.ID+"/approve", nil, http.StatusOK, nil)
-	refused := 0
+	refused, through := 0, map[string]bool{}
 	for _, who := range []string{"buyer", "county1", "county2"} {
 		for range web.LikesPerMinute {
 			rec := site.do(t, who, "POST", "/api/v1/likes", jsonBody(map[string]string{"kind": "need", "id": n.ID}), "application/json")
 			switch rec.Code {
 			case http.StatusOK, http.StatusCreated:
+				through[who] = true
 			case http.StatusTooManyRequests:
 				refused++
 			default:
@@ -96,5 +148,9 @@ func TestLikeFloodFromOneAddress(t *testing.T) {
 	}
 	if refused == 0 || refused < 90-web.AddressLikesPerMinute {
 		t.Errorf("%d of 90 likes from one address in an instant refused, want at least %d", refused, 90-web.AddressLikesPerMinute)
+	}
+	likes, err := site.engage.CountLikes(context.Background(), engage.ItemNeed, n.ID)
+	if err != nil || likes.Count != int64(len(through)) {
+		t.Errorf("the need has %v likes (%v), want one for each of the %d people who got through", likes, err, len(through))
 	}
 }

@@ -35,6 +35,7 @@ func (s *Server) routePages() {
 	s.page("GET /audit", s.auditPage)
 	s.routeRegistryPages()
 	s.routeAccountPages()
+	s.routeConsultPages()
 	s.routeTransferPages()
 	s.routeMarketPages()
 	s.routeHealthPages()

@@ -16,6 +16,7 @@ import (
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
+	"github.com/tide-project/tide/internal/rtc"
 	"github.com/tide-project/tide/internal/tide"
 	"github.com/tide-project/tide/internal/user"
 )
@@ -43,6 +44,11 @@ type Server struct {
 	Participation engage.ParticipationStore
 	// Live sends live rooms' state to their viewers.
 	Live *live.Hub
+	// Consult lets the parties into consultations' video rooms; nil answers
+	// the room routes 404. ICEServers are the STUN and TURN servers the
+	// rooms' browsers use; none works on a LAN.
+	Consult    ConsultRooms
+	ICEServers []rtc.ICEServer
 	// Orders places the orders of the order route; nil means Market.
 	Orders  OrderPlacer
 	Store   Store
@@ -64,7 +70,11 @@ type Server struct {
 	addrLikeLimit *rateLimit
 	apiRoutes     []string
 	pages         *pages
+	rooms         *rtc.Hub
 	metrics       *metrics
+
+	// roomLikers remembers who was recorded liking which live room.
+	roomLikers roomLikers
 }
 
 // Handler builds the routes and returns the server's root handler.
