@@ -27,6 +27,7 @@ func (s *Server) routeHealthPages() {
 	s.page("GET /consults/attachments/{id}", s.attachmentDownload)
 	s.page("POST /followups/{id}/done", s.followUpSubmit)
 	s.page("GET /worklist", s.worklistPage)
+	s.page("POST /worklist/hours", s.hoursSubmit)
 }
 
 // healthPage answers 404 while the server runs without consultations, and

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,11 +213,18 @@ type worklistData struct {
 	Hours      []slotRow
 	Days       []scheduleDay
 	Rows       []consultRow
+	// Edit is the hours form: each block, and an empty one to add.
+	Edit     []health.Hours
+	Weekdays []time.Weekday
 }
 
 // worklistPage shows a specialist their weekly hours and their
 // consultations, the coming ones first.
 func (s *Server) worklistPage(w http.ResponseWriter, r *http.Request) {
+	s.showWorklist(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) showWorklist(w http.ResponseWriter, r *http.Request, status int, typed []health.Hours, formErr error) {
 	if s.healthPage(w, r) == nil {
 		return
 	}
@@ -254,7 +262,60 @@ func (s *Server) worklistPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return strings.Compare(a.Starts, b.Starts)
 	})
-	s.render(w, r, http.StatusOK, "worklist", s.newView(r, "worklist.title", d))
+	d.Edit = typed
+	if d.Edit == nil {
+		d.Edit = append(slices.Clone(sp.Hours), health.Hours{Weekday: time.Monday, SlotMinutes: 30, Capacity: 1})
+	}
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		d.Weekdays = append(d.Weekdays, wd)
+	}
+	v := s.newView(r, "worklist.title", d)
+	if formErr != nil {
+		v.Error = s.fieldMessage(v, formErr)
+	}
+	s.render(w, r, status, "worklist", v)
+}
+
+// hoursSubmit replaces the specialist's weekly hours with the form's
+// blocks; a block with no start and end is left out.
+func (s *Server) hoursSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.healthPage(w, r) == nil {
+		return
+	}
+	sp, err := s.Health.Me(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f := r.PostForm
+	var hours []health.Hours
+	for i, start := range f["start"] {
+		end := at(f["end"], i)
+		if start == "" && end == "" {
+			continue
+		}
+		wd, _ := strconv.Atoi(at(f["weekday"], i))
+		minutes, _ := strconv.Atoi(at(f["slot_minutes"], i))
+		places, _ := strconv.Atoi(at(f["capacity"], i))
+		hours = append(hours, health.Hours{Weekday: time.Weekday(wd), Start: start, End: end, SlotMinutes: minutes, Capacity: places})
+	}
+	if _, err := s.Health.UpdateSpecialist(r.Context(), sp.ID, sp.Specialties, sp.Languages, hours); err != nil {
+		if tide.ErrorCode(err) != tide.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		s.showWorklist(w, r, http.StatusBadRequest, append(hours, health.Hours{Weekday: time.Monday, SlotMinutes: 30, Capacity: 1}), err)
+		return
+	}
+	http.Redirect(w, r, "/worklist", http.StatusSeeOther)
+}
+
+// at returns list[i], or "" past its end.
+func at(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
 }
 
 type healthReportData struct {

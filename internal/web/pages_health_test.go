@@ -140,6 +140,11 @@ func TestHealthPages(t *testing.T) {
 	if rec := staff.do(t, "GET", "/consults/reports", nil, ""); rec.Code != http.StatusForbidden {
 		t.Errorf("clinic staff opens the report: %d, want 403", rec.Code)
 	}
+	hours := url.Values{"weekday": {"2", "4"}, "start": {"08:00", "13:00"}, "end": {"07:00", "15:00"}, "slot_minutes": {"30", "20"}, "capacity": {"1", "3"}}
+	wantPage(t, "hours that end before they start", doctor.form(t, "/worklist/hours", hours), http.StatusBadRequest, `id="error"`, "hours[0].end", `value="15:00"`)
+	hours["end"][0] = "09:00"
+	wantRedirect(t, "change the hours", doctor.form(t, "/worklist/hours", hours), "/worklist")
+	wantPage(t, "the new hours", doctor.do(t, "GET", "/worklist", nil, ""), http.StatusOK, "Tuesday 08:00–09:00", "Thursday 13:00–15:00")
 	staff.cookies = append(staff.cookies, &http.Cookie{Name: "tide_lang", Value: "zh"})
 	wantPage(t, "the clinic's page in Chinese", staff.do(t, "GET", "/consults", nil, ""), http.StatusOK, "远程会诊", "已出具意见")
 }
