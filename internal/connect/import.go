@@ -39,7 +39,9 @@ type RowError struct {
 	Message string `json:"message"`
 }
 
-func (e RowError) Error() string { return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message) }
+func (e RowError) Error() string {
+	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
+}
 
 // ImportError carries every bad row of a refused import, of which nothing
 // was written.
