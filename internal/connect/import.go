@@ -60,6 +60,11 @@ func (e *ImportError) Error() string {
 	return b.String()
 }
 
+// Unwrap gives the error its code for tide.ErrorCode.
+func (e *ImportError) Unwrap() error {
+	return &tide.Error{Code: tide.EINVALID, Message: fmt.Sprintf("%d errors, nothing imported", len(e.Rows))}
+}
+
 // table is an import file read whole: its header's positions and its rows.
 type table struct {
 	pos  map[string]int

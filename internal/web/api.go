@@ -33,6 +33,8 @@ func (s *Server) routeAPI() {
 	s.routeParticipation()
 	s.routeEngageAPI()
 	s.routeShareAPI()
+	s.routeConnectAPI()
+	s.routeOpenAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))
 	})))

@@ -37,6 +37,7 @@ func (s *Server) routePages() {
 	s.routeAccountPages()
 	s.routeTransferPages()
 	s.routeMarketPages()
+	s.routeConnectPages()
 	s.page("/", func(w http.ResponseWriter, r *http.Request) { s.pageError(w, r, tide.NotFound("page")) })
 }
 

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tide-project/tide/internal/connect"
+	"github.com/tide-project/tide/internal/tide"
+)
+
+// The connectivity pages: coverage of a region on a date and its export,
+// the list of the unconnected (both public: aggregates and the names of
+// places), then the schools, a school's timetable, the remote classes and
+// the import page, for signed-in people.
+func (s *Server) routeConnectPages() {
+	s.page("GET /coverage", s.coveragePage)
+	s.page("GET /coverage/unconnected", s.unconnectedPage)
+	s.page("GET /coverage/export", s.coverageExport)
+	s.page("GET /schools", s.schoolsPage)
+	s.page("GET /schools/{code}", s.schoolPage)
+	s.page("POST /schools/{code}", s.schoolSubmit)
+	s.page("POST /schools/{code}/attendance", s.attendanceSubmit)
+	s.page("GET /classes", s.classesPage)
+	s.page("POST /classes", s.classSubmit)
+	s.page("GET /connect/import", s.connectImportPage)
+	s.page("POST /connect/import", s.connectImportSubmit)
+	s.routeOverviewPages()
+}
+
+type coverageBar struct {
+	connect.Coverage
+	Href, Fibre, FourG, Connected, Schools string
+	Width                                  float64
+}
+
+type coverageData struct {
+	C                       *connect.Coverage
+	Region, On              string
+	Fibre, FourG, Connected string
+	FiveG, WiFi, Schools    string
+	Rows                    []coverageBar
+	Unconnected, CSV, XLSX  string
+}
+
+func (s *Server) coverage(w http.ResponseWriter, r *http.Request, lists bool) (*connect.Coverage, bool) {
+	if s.Connect == nil {
+		s.pageError(w, r, tide.NotFound("page"))
+		return nil, false
+	}
+	q := r.URL.Query()
+	c, err := s.Connect.Coverage(r.Context(), strings.TrimSpace(q.Get("region")), strings.TrimSpace(q.Get("on")), lists)
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, false
+	}
+	return c, true
+}
+
+func coverageQuery(region, on string) string {
+	v := url.Values{}
+	if region != "" {
+		v.Set("region", region)
+	}
+	if on != "" {
+		v.Set("on", on)
+	}
+	return v.Encode()
+}
+
+func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.coverage(w, r, false)
+	if !ok {
+		return
+	}
+	qs := coverageQuery(c.Region, c.On)
+	d := &coverageData{C: c, Region: c.Region, On: c.On, Fibre: percent(c.FibreRate), FourG: percent(c.FourGRate),
+		Connected: percent(c.ConnectedRate), FiveG: percent(share(c.FiveG, c.Villages)), WiFi: percent(share(c.WiFi, c.Villages)),
+		Schools: percent(c.SchoolRate), Unconnected: "/coverage/unconnected?" + qs,
+		CSV: "/coverage/export?format=csv&" + qs, XLSX: "/coverage/export?format=xlsx&" + qs}
+	for _, ch := range c.Children {
+		d.Rows = append(d.Rows, coverageBar{Coverage: ch, Href: "/coverage?" + coverageQuery(ch.Region, c.On),
+			Fibre: percent(ch.FibreRate), FourG: percent(ch.FourGRate), Connected: percent(ch.ConnectedRate),
+			Schools: percent(ch.SchoolRate), Width: 120 * ch.ConnectedRate})
+	}
+	v := s.newView(r, "coverage.title", d)
+	s.render(w, r, http.StatusOK, "coverage", v)
+}
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+func (s *Server) unconnectedPage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.coverage(w, r, true)
+	if !ok {
+		return
+	}
+	d := &coverageData{C: c, Region: c.Region, On: c.On}
+	s.render(w, r, http.StatusOK, "unconnected", s.newView(r, "unconnected.title", d))
+}
+
+// coverageExport downloads the coverage of a region and its children as
+// CSV or XLSX, the open data's columns.
+func (s *Server) coverageExport(w http.ResponseWriter, r *http.Request) {
+	if s.Connect == nil {
+		s.pageError(w, r, tide.NotFound("page"))
+		return
+	}
+	format, err := importFormat(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	c, err := s.openCoverage(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if format == connect.FormatCSV {
+		cw := startCSV(w, "coverage-"+c.On)
+		cw.Write(CoverageColumns)
+		for _, row := range c.Rows {
+			cw.Write(coverageRow(row))
+		}
+		cw.Flush()
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	write := func(n int, cells []string) error {
+		row := make([]any, len(cells))
+		for i, v := range cells {
+			row[i] = v
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		return sw.SetRow(cell, row)
+	}
+	err = write(1, CoverageColumns)
+	for i, row := range c.Rows {
+		if err == nil {
+			err = write(i+2, coverageRow(row))
+		}
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		if err = sw.Flush(); err == nil {
+			err = f.Write(&buf)
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="coverage-`+c.On+`.xlsx"`)
+	w.Write(buf.Bytes())
+}
