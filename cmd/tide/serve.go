@@ -45,6 +45,9 @@ type Main struct {
 	// Engage holds needs and donations, paid through the market's provider.
 	Engage *engage.Service
 	Live   *live.Hub
+
+	// Connectivity holds villages' connections, schools, boundaries and
+	// the overview.
 	Connectivity Connectivity
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc

@@ -269,4 +269,3 @@ func TestRemoteClasses(t *testing.T) {
 		}
 	})
 }
-
