@@ -153,7 +153,7 @@ func (s *Server) figureCard(v *view, o *overview.Overview, f overview.Figure, ch
 	slot := chartW / n
 	for i, p := range f.Trend {
 		h := 0.0
-		if top > 0 {
+		if top > 0 && p.Value > 0 {
 			h = math.Max(1, math.Round(p.Value/top*(chartH-4)))
 		}
 		c.Bars = append(c.Bars, chartBar{X: math.Round(float64(i)*slot + slot*0.15), W: math.Round(slot * 0.7), Y: chartH - h, H: h,

@@ -65,9 +65,15 @@ type classRow struct {
 	MayJoin bool
 }
 
+// schoolForm is the connection form as typed, kept when refused.
+type schoolForm struct {
+	Students, Teachers, Bandwidth, Devices, Since string
+	Connection                                    connect.Link
+}
+
 type schoolData struct {
 	School    *connect.School
-	Form      connect.SchoolConnection
+	Form      schoolForm
 	MayReport bool
 	Links     []connect.Link
 	Classes   []classRow
@@ -98,7 +104,7 @@ func (s *Server) schoolPage(w http.ResponseWriter, r *http.Request) {
 	s.showSchool(w, r, http.StatusOK, nil, nil)
 }
 
-func (s *Server) showSchool(w http.ResponseWriter, r *http.Request, status int, form *connect.SchoolConnection, formErr error) {
+func (s *Server) showSchool(w http.ResponseWriter, r *http.Request, status int, form *schoolForm, formErr error) {
 	ctx := r.Context()
 	sc, err := s.Connect.School(ctx, r.PathValue("code"))
 	if err != nil {
@@ -118,8 +124,8 @@ func (s *Server) showSchool(w http.ResponseWriter, r *http.Request, status int, 
 	a := tide.ActorFrom(ctx)
 	d := &schoolData{School: sc, Links: connect.Links, Classes: s.classRows(ctx, list, sc.Code), From: from.Format(time.DateOnly),
 		MayReport: a.HasAny(tide.RoleAdmin, tide.RoleCounty) || (a.Has(tide.RoleSchool) && sc.Account == a.UserID),
-		Form: connect.SchoolConnection{Students: sc.Students, Teachers: sc.Teachers, Connection: sc.Connection,
-			Bandwidth: sc.Bandwidth, Devices: sc.Devices, Since: sc.Since}}
+		Form: schoolForm{Students: strconv.Itoa(sc.Students), Teachers: strconv.Itoa(sc.Teachers), Connection: sc.Connection,
+			Bandwidth: strconv.Itoa(sc.Bandwidth), Devices: strconv.Itoa(sc.Devices), Since: sc.Since}}
 	if form != nil {
 		d.Form = *form
 	}
@@ -152,7 +158,9 @@ func (s *Server) schoolSubmit(w http.ResponseWriter, r *http.Request) {
 	if s.connectPage(w, r) == nil {
 		return
 	}
-	in := connect.SchoolConnection{Connection: connect.Link(r.PostFormValue("connection")), Since: r.PostFormValue("since")}
+	typed := schoolForm{Students: r.PostFormValue("students"), Teachers: r.PostFormValue("teachers"), Bandwidth: r.PostFormValue("bandwidth_mbps"),
+		Devices: r.PostFormValue("devices"), Since: r.PostFormValue("since"), Connection: connect.Link(r.PostFormValue("connection"))}
+	in := connect.SchoolConnection{Connection: typed.Connection, Since: typed.Since}
 	var firstErr error
 	for _, f := range []struct {
 		name string
@@ -168,7 +176,7 @@ func (s *Server) schoolSubmit(w http.ResponseWriter, r *http.Request) {
 		_, firstErr = s.Connect.ReportSchool(r.Context(), r.PathValue("code"), in)
 	}
 	if c := tide.ErrorCode(firstErr); c == tide.EINVALID {
-		s.showSchool(w, r, http.StatusBadRequest, &in, firstErr)
+		s.showSchool(w, r, http.StatusBadRequest, &typed, firstErr)
 		return
 	} else if firstErr != nil {
 		s.pageError(w, r, firstErr)
