@@ -14,6 +14,7 @@ import (
 	"github.com/tide-project/tide/internal/connect"
 	"github.com/tide-project/tide/internal/geo"
 	"github.com/tide-project/tide/internal/registry"
+	"github.com/tide-project/tide/internal/sqlstore"
 	"github.com/tide-project/tide/internal/tide"
 	"github.com/tide-project/tide/internal/user"
 )
@@ -296,5 +297,48 @@ func TestConnectBadInputAPI(t *testing.T) {
 	bs, _ := geo.NewService(site.m.DB).Find(context.Background(), []string{"520101"})
 	if len(bs) != 1 || bs[0].Polygons[0][0][0][0] != 104 {
 		t.Errorf("the county's boundary changed: %+v", bs)
+	}
+}
+
+// TestConnectImportCommands imports regions, a connection history, schools
+// and boundaries with the command line, and refuses a GeoJSON that is not
+// valid and a file with a bandwidth that is not a number, exit status 1 and
+// nothing written.
+func TestConnectImportCommands(t *testing.T) {
+	flags, dbURL := dbFlags(t, sqlstore.SQLite)
+	imp := func(args ...string) (int, string, string) {
+		return tideRun(t, nil, append(append([]string{"import"}, args...), flags...)...)
+	}
+	if code, _, errOut := imp("regions", writeFile(t, "regions.csv", connectRegions)); code != 0 {
+		t.Fatalf("import regions: exit %d: %s", code, errOut)
+	}
+	if code, out, errOut := imp("connections", writeFile(t, "history.csv", connectHistory)); code != 0 || !strings.Contains(out, "imported 7 connections") {
+		t.Fatalf("import connections: exit %d: %s %s", code, out, errOut)
+	}
+	if code, out, errOut := imp("schools", writeFile(t, "schools.csv", connectSchools)); code != 0 || !strings.Contains(out, "imported 3 schools") {
+		t.Fatalf("import schools: exit %d: %s %s", code, out, errOut)
+	}
+	bad := writeFile(t, "bad.csv", "village,on,fibre,bandwidth_mbps\n520102001001,2024-01-01,yes,lots\n")
+	if code, _, errOut := imp("connections", bad); code != 1 || !strings.Contains(errOut, "bad.csv:2: bandwidth_mbps:") {
+		t.Errorf("import a bandwidth that is not a number: exit %d: %s", code, errOut)
+	}
+	notGeo := writeFile(t, "bad.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"52"},"geometry":{"type":"Point","coordinates":[104,25]}}]}`)
+	if code, _, errOut := imp("boundaries", notGeo); code != 1 || !strings.Contains(errOut, "Polygon or MultiPolygon") {
+		t.Errorf("import a Point as a boundary: exit %d: %s", code, errOut)
+	}
+	if code, out, errOut := imp("boundaries", writeFile(t, "shapes.geojson", boxes())); code != 0 || !strings.Contains(out, "imported 10 boundaries") {
+		t.Fatalf("import boundaries: exit %d: %s %s", code, out, errOut)
+	}
+	db, err := sqlstore.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if h, _ := db.FindReports(context.Background(), "520102001001"); len(h) != 1 {
+		t.Errorf("V4 has %d reports after the refused file, want 1", len(h))
+	}
+	c, err := connect.NewService(db).Coverage(context.Background(), "52", "2020-12-31", false)
+	if err != nil || c.Fibre != 4 || c.SchoolsConnected != 2 {
+		t.Errorf("coverage = %+v, %v; want 4 fibre villages and 2 schools connected", c, err)
 	}
 }
