@@ -172,7 +172,7 @@ func (s *Service) ReportSchool(ctx context.Context, code string, in SchoolConnec
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.schoolFor(a, ctx, code)
+	sc, err := s.schoolFor(ctx, a, code)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (s *Service) ReportSchool(ctx context.Context, code string, in SchoolConnec
 
 // schoolFor finds a school the actor may act for: its own account, or an
 // official whose scope holds it. Any other is not found.
-func (s *Service) schoolFor(a *tide.Actor, ctx context.Context, code string) (*School, error) {
+func (s *Service) schoolFor(ctx context.Context, a *tide.Actor, code string) (*School, error) {
 	sc, err := s.store.FindSchool(ctx, code)
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (s *Service) School(ctx context.Context, code string) (*School, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.schoolFor(a, ctx, code)
+	return s.schoolFor(ctx, a, code)
 }
 
 // Schools lists the schools the caller may see: a school account sees its
@@ -237,7 +237,7 @@ func (s *Service) CreateClass(ctx context.Context, c *Class) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	host, err := s.schoolFor(a, ctx, c.Host)
+	host, err := s.schoolFor(ctx, a, c.Host)
 	if tide.ErrorCode(err) == tide.ENOTFOUND {
 		return tide.Invalid("host", "school %s is not one you may schedule classes for", c.Host)
 	} else if err != nil {
@@ -254,7 +254,7 @@ func (s *Service) Join(ctx context.Context, id, school string) (*Class, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.schoolFor(a, ctx, school); tide.ErrorCode(err) == tide.ENOTFOUND {
+	if _, err := s.schoolFor(ctx, a, school); tide.ErrorCode(err) == tide.ENOTFOUND {
 		return nil, tide.Invalid("school", "school %s is not one you may act for", school)
 	} else if err != nil {
 		return nil, err
@@ -287,8 +287,8 @@ func (s *Service) Attend(ctx context.Context, id, school string, pupils int) (*C
 	if err != nil {
 		return nil, err
 	}
-	_, errSchool := s.schoolFor(a, ctx, school)
-	_, errHost := s.schoolFor(a, ctx, c.Host)
+	_, errSchool := s.schoolFor(ctx, a, school)
+	_, errHost := s.schoolFor(ctx, a, c.Host)
 	if errSchool != nil && errHost != nil {
 		return nil, tide.NotFound("class")
 	}
@@ -307,7 +307,7 @@ func (s *Service) Timetable(ctx context.Context, school string, from time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.schoolFor(a, ctx, school); err != nil {
+	if _, err := s.schoolFor(ctx, a, school); err != nil {
 		return nil, err
 	}
 	if days <= 0 || days > 366 {
@@ -345,7 +345,7 @@ func (s *Service) Class(ctx context.Context, id string) (*Class, error) {
 		return c, nil
 	}
 	for _, code := range append([]string{c.Host}, classroomSchools(c)...) {
-		if _, err := s.schoolFor(a, ctx, code); err == nil {
+		if _, err := s.schoolFor(ctx, a, code); err == nil {
 			return c, nil
 		}
 	}

@@ -84,7 +84,7 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request) {
 	for _, ch := range c.Children {
 		d.Rows = append(d.Rows, coverageBar{Coverage: ch, Href: "/coverage?" + coverageQuery(ch.Region, c.On),
 			Fibre: percent(ch.FibreRate), FourG: percent(ch.FourGRate), Connected: percent(ch.ConnectedRate),
-			Schools: percent(ch.SchoolRate), Width: 120 * ch.ConnectedRate})
+			Schools: percent(ch.SchoolRate), Width: 60 * ch.ConnectedRate})
 	}
 	v := s.newView(r, "coverage.title", d)
 	s.render(w, r, http.StatusOK, "coverage", v)
