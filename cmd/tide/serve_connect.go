@@ -60,21 +60,21 @@ func overviewSources(db *sqlstore.DB, c *connect.Service) map[string]overview.So
 // year (today in the current one).
 func coverageFigure(c *connect.Service, pick func(*connect.Coverage) float64) overview.Source {
 	return overview.SourceFunc(func(ctx context.Context, q overview.Query) (*overview.Series, error) {
-		s := overview.NewSeries(q)
+		days := make([]string, len(q.Years))
 		for i := range q.Years {
-			day := q.End(i).Add(-time.Nanosecond).Format(time.DateOnly)
-			cv, err := c.Coverage(ctx, q.Region, day, false)
-			if err != nil {
-				return nil, err
-			}
+			days[i] = q.End(i).Add(-time.Nanosecond).Format(time.DateOnly)
+		}
+		covs, err := c.CoverageSeries(ctx, q.Region, days)
+		if err != nil {
+			return nil, err
+		}
+		s := overview.NewSeries(q)
+		for i, cv := range covs {
 			s.Values[i] = pick(cv)
-			if i < len(q.Years)-1 {
-				continue
-			}
-			for _, ch := range cv.Children {
-				if k := q.Child(ch.Region); k >= 0 {
-					s.Children[k] = pick(&ch)
-				}
+		}
+		for _, ch := range covs[len(covs)-1].Children {
+			if k := q.Child(ch.Region); k >= 0 {
+				s.Children[k] = pick(&ch)
 			}
 		}
 		return s, nil

@@ -89,31 +89,66 @@ func (s *Service) Coverage(ctx context.Context, code, day string, lists bool) (*
 	} else if !validDate(day) {
 		return nil, tide.Invalid("on", "on must be a date such as 2020-12-31")
 	}
-	name := ""
-	if code != "" {
-		r, err := s.store.FindRegion(ctx, code)
-		if err != nil {
-			return nil, err
-		}
-		name = r.Name
+	name, schools, children, err := s.coverageOf(ctx, code)
+	if err != nil {
+		return nil, err
 	}
 	villages, err := s.store.VillageStates(ctx, code, day)
 	if err != nil {
 		return nil, err
 	}
-	schools, err := s.allSchools(ctx, code)
+	return Cover(code, name, day, villages, schools, children, lists), nil
+}
+
+// CoverageSeries counts a region's coverage on each of days, from one read
+// of its villages' histories, for trends.
+func (s *Service) CoverageSeries(ctx context.Context, code string, days []string) ([]*Coverage, error) {
+	for _, d := range days {
+		if !validDate(d) {
+			return nil, tide.Invalid("on", "%q is not a date such as 2020-12-31", d)
+		}
+	}
+	name, schools, children, err := s.coverageOf(ctx, code)
 	if err != nil {
 		return nil, err
+	}
+	hist, err := s.store.VillageHistories(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Coverage, len(days))
+	states := make([]VillageState, len(hist))
+	for i, day := range days {
+		for j, h := range hist {
+			states[j] = VillageState{Code: h.Code, Name: h.Name, Report: h.On(day)}
+		}
+		out[i] = Cover(code, name, day, states, schools, children, false)
+	}
+	return out, nil
+}
+
+// coverageOf reads what coverage counts besides the villages: the region's
+// name, its schools and its children.
+func (s *Service) coverageOf(ctx context.Context, code string) (name string, schools []*School, children []Place, err error) {
+	if code != "" {
+		r, err := s.store.FindRegion(ctx, code)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		name = r.Name
+	}
+	if schools, err = s.allSchools(ctx, code); err != nil {
+		return "", nil, nil, err
 	}
 	kids, _, err := s.store.FindRegions(ctx, region.Filter{Parent: &code, Limit: 1000})
 	if err != nil {
-		return nil, err
+		return "", nil, nil, err
 	}
-	children := make([]Place, len(kids))
+	children = make([]Place, len(kids))
 	for i, k := range kids {
 		children[i] = Place{Code: k.Code, Name: k.Name}
 	}
-	return Cover(code, name, day, villages, schools, children, lists), nil
+	return name, schools, children, nil
 }
 
 func (s *Service) allSchools(ctx context.Context, prefix string) ([]*School, error) {

@@ -25,6 +25,9 @@ type Store interface {
 	// VillageStates returns every village under prefix with its latest
 	// report on or before day.
 	VillageStates(ctx context.Context, prefix, day string) ([]VillageState, error)
+	// VillageHistories returns every village under prefix with all its
+	// reports, oldest first.
+	VillageHistories(ctx context.Context, prefix string) ([]VillageHistory, error)
 
 	// SaveSchools creates schools or updates them by code; an update keeps
 	// the school's account when the new one is 0. EINVALID naming the
@@ -55,4 +58,22 @@ type Store interface {
 type VillageState struct {
 	Code, Name string
 	Report     *Report
+}
+
+// VillageHistory is a village and all its reports, oldest first.
+type VillageHistory struct {
+	Code, Name string
+	Reports    []*Report
+}
+
+// On returns the village's latest report on or before day, or nil.
+func (h *VillageHistory) On(day string) *Report {
+	var last *Report
+	for _, r := range h.Reports {
+		if r.On > day {
+			break
+		}
+		last = r
+	}
+	return last
 }

@@ -14,14 +14,15 @@ import (
 )
 
 // The connect step draws the province's map, the history of its villages'
-// connections over the campaign's years (about half the villages with
-// fibre at the start, nearly all by last year, as in China's campaign),
+// connections over the campaign's years (under 70% of the villages with
+// fibre or 4G at the start, 98% by last year, as in China's campaign),
 // its schools (79% connected at the start, 98.7% by last year), and the
 // remote classes that city high schools give to village classrooms, with
 // attendance for those already held.
 
-// connectYears is how many years before today the history starts.
-const connectYears = 8
+// connectYears is how many years before today the history starts: as far
+// back as the overview's trends go.
+const connectYears = 6
 
 // province is where the demo province's map lies, in degrees.
 var province = geo.Frame{MinX: 104.0, MinY: 25.0, MaxX: 109.0, MaxY: 29.0}
@@ -84,8 +85,8 @@ func shareCurve(first, last float64, n int) []float64 {
 // villageHistory draws each village's reports: one on the first day of the
 // history, then one each time 4G, fibre, 5G or public Wi-Fi arrives.
 func villageHistory(rng *rand.Rand, p *Province, start int, today time.Time) []*connect.Report {
-	fibre := shareCurve(0.52, 0.985, connectYears)
-	fourG := shareCurve(0.70, 0.99, connectYears)
+	fibre := shareCurve(0.35, 0.985, connectYears)
+	fourG := shareCurve(0.45, 0.99, connectYears)
 	first := time.Date(start, 1, 1, 0, 0, 0, 0, time.UTC)
 	var out []*connect.Report
 	for _, v := range p.Villages {

@@ -91,6 +91,38 @@ func (db *DB) VillageStates(ctx context.Context, prefix, day string) ([]connect.
 	return out, rows.Err()
 }
 
+// VillageHistories returns every village under prefix with all its
+// reports, in order of code and date.
+func (db *DB) VillageHistories(ctx context.Context, prefix string) ([]connect.VillageHistory, error) {
+	rows, err := db.query(ctx, `SELECT r.code, r.name, c.on_date, c.fibre, c.fibre_since, c.provider, c.bandwidth, c.four_g, c.five_g, c.wifi
+		FROM regions r LEFT JOIN connection_reports c ON c.village = r.code
+		WHERE r.level = 'village' AND r.code LIKE ? ESCAPE '\'
+		ORDER BY r.code, c.on_date`, likePrefix(prefix))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []connect.VillageHistory
+	for rows.Next() {
+		var code, name string
+		var on, since, provider sql.NullString
+		var fibre, fourG, fiveG, wifi sql.NullBool
+		var bandwidth sql.NullInt64
+		if err := rows.Scan(&code, &name, &on, &fibre, &since, &provider, &bandwidth, &fourG, &fiveG, &wifi); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Code != code {
+			out = append(out, connect.VillageHistory{Code: code, Name: name})
+		}
+		if on.Valid {
+			h := &out[len(out)-1]
+			h.Reports = append(h.Reports, &connect.Report{Village: code, On: on.String, Fibre: fibre.Bool, FibreSince: since.String,
+				Provider: provider.String, Bandwidth: int(bandwidth.Int64), FourG: fourG.Bool, FiveG: fiveG.Bool, WiFi: wifi.Bool})
+		}
+	}
+	return out, rows.Err()
+}
+
 // The database is the connect domain's and the boundaries' store.
 var (
 	_ connect.Store = (*DB)(nil)

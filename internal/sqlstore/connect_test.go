@@ -269,3 +269,36 @@ func TestRemoteClasses(t *testing.T) {
 		}
 	})
 }
+
+// TestCoverageSeries counts the same dates from the villages' histories
+// read once as from each date's states.
+func TestCoverageSeries(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := admin(context.Background())
+		seedVillages(t, db)
+		svc := connect.NewService(db)
+		if _, err := svc.ImportReports(ctx, strings.NewReader(connectionHistory), connect.FormatCSV); err != nil {
+			t.Fatal(err)
+		}
+		days := []string{"2015-12-31", "2017-01-01", "2018-06-01", "2018-12-31", "2020-06-30", "2020-12-31"}
+		series, err := svc.CoverageSeries(ctx, "5201", days)
+		if err != nil || len(series) != len(days) {
+			t.Fatalf("series = %d, %v", len(series), err)
+		}
+		for i, day := range days {
+			one, err := svc.Coverage(ctx, "5201", day, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := series[i]
+			if got.Fibre != one.Fibre || got.FourG != one.FourG || got.FiveG != one.FiveG || got.WiFi != one.WiFi ||
+				got.Connected != one.Connected || len(got.Children) != 2 || got.Children[1].Fibre != one.Children[1].Fibre {
+				t.Errorf("%s: series %+v, one day %+v", day, got, one)
+			}
+		}
+		if series[0].Connected != 0 || series[1].Connected != 1 || series[2].Fibre != 2 {
+			t.Errorf("connected at the end of 2015 = %d, on 2017-01-01 = %d, fibre on 2018-06-01 = %d; want 0, 1, 2",
+				series[0].Connected, series[1].Connected, series[2].Fibre)
+		}
+	})
+}
