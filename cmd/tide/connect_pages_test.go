@@ -43,7 +43,7 @@ func (p *regPageClient) postFile(path, name, content string, fields url.Values) 
 // export and the unconnected; the classes; and an import refused whole
 // with its bad rows listed.
 func TestConnectPages(t *testing.T) {
-	site := startConnectSite(t)
+	site := startConnectSite(t, "")
 	school := newRegPageClient(t, site.base)
 	school.login("schoolacct")
 	status, loc, _ := school.do(mustRequest(t, "GET", site.base+"/schools"))

@@ -80,11 +80,14 @@ func boxes() string {
 	return `{"type":"FeatureCollection","features":[` + strings.Join(fs, ",") + `]}`
 }
 
-func startConnectSite(tb testing.TB) *connectSite {
+// startConnectSite serves the fixture from the database at dbURL (the
+// data folder's SQLite file when empty).
+func startConnectSite(tb testing.TB, dbURL string) *connectSite {
 	tb.Helper()
 	m := NewMain()
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.Data = tb.TempDir()
+	m.Config.DB = dbURL
 	m.Out = io.Discard
 	if err := m.Config.Validate(); err != nil {
 		tb.Fatalf("config: %v", err)
@@ -159,7 +162,12 @@ func startConnectSite(tb testing.TB) *connectSite {
 // personal values too, and finds none of the fixture's names, ID numbers,
 // phones or household refs in any of them.
 func TestConnectPublicHasNoPersonalData(t *testing.T) {
-	site := startConnectSite(t)
+	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(string(d), func(t *testing.T) { testConnectPublic(t, startConnectSite(t, sqlstore.TestURL(t, d))) })
+	}
+}
+
+func testConnectPublic(t *testing.T, site *connectSite) {
 	regions := []string{"", "52", "5201", "520101", "520102", "520101001", "520101001002", "520102001001", "S1", "Zhang Privatename"}
 	var paths []string
 	for _, r := range regions {
@@ -252,7 +260,7 @@ func TestConnectPublicHasNoPersonalData(t *testing.T) {
 // does not exist, a bandwidth that is not a number and a GeoJSON that is
 // not valid, each with a clear error and nothing written.
 func TestConnectBadInputAPI(t *testing.T) {
-	site := startConnectSite(t)
+	site := startConnectSite(t, "")
 	tok, err := site.m.Users.IssueToken(context.Background(), "connectadmin", "test")
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestOverviewBrowser(t *testing.T) {
 	chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	site := startConnectSite(t)
+	site := startConnectSite(t, "")
 	browser := startBrowser(t, ctx)
 	tab, errs := newTab(t, browser)
 	cat := catalogue(t)
