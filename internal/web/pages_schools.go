@@ -14,6 +14,22 @@ import (
 	"github.com/tide-project/tide/internal/tide"
 )
 
+// connectFields names the connect forms' fields in the catalogue, for
+// the line that says which one was refused.
+var connectFields = map[string]string{"students": "school.students", "teachers": "school.teachers",
+	"connection": "school.connection", "bandwidth_mbps": "school.bandwidth", "devices": "school.devices",
+	"since": "school.since", "host": "classes.host", "subject": "classes.subject", "teacher": "classes.teacher",
+	"starts": "classes.starts", "minutes": "classes.minutes", "stream": "classes.stream", "attended": "school.attended"}
+
+// connectFieldMessage is the page's line for a refused input of a
+// connect form.
+func (s *Server) connectFieldMessage(v *view, err error) string {
+	if k, ok := connectFields[tide.ErrorField(err)]; ok {
+		return v.T("form.check", v.T(k), tide.ErrorMessage(err))
+	}
+	return s.fieldMessage(v, err)
+}
+
 type schoolsData struct {
 	Schools []*connect.School
 	Total   int
@@ -135,7 +151,7 @@ func (s *Server) showSchool(w http.ResponseWriter, r *http.Request, status int, 
 	v := s.newView(r, "school.title", d)
 	v.Title = sc.Name
 	if formErr != nil {
-		v.Error = s.fieldMessage(v, formErr)
+		v.Error = s.connectFieldMessage(v, formErr)
 	}
 	s.render(w, r, status, "school", v)
 }
@@ -255,7 +271,7 @@ func (s *Server) showClasses(w http.ResponseWriter, r *http.Request, status int,
 	}
 	v := s.newView(r, "classes.title", d)
 	if formErr != nil {
-		v.Error = s.fieldMessage(v, formErr)
+		v.Error = s.connectFieldMessage(v, formErr)
 	}
 	s.render(w, r, status, "classes", v)
 }
