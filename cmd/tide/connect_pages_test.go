@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -110,4 +111,64 @@ func mustRequest(tb testing.TB, method, u string) *http.Request {
 		tb.Fatal(err)
 	}
 	return req
+}
+
+// TestConnectAPI schedules a class over the API as an administrator, has
+// the school's account join it, report its attendance and its connection,
+// and read its timetable; another school's records stay out of its reach.
+func TestConnectAPI(t *testing.T) {
+	site := startConnectSite(t, "")
+	admin, school := login(t, site.base, "connectadmin"), login(t, site.base, "schoolacct")
+	starts := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
+	status, body := call(t, site.base, admin, "POST", "/api/v1/classes",
+		`{"host":"H1","subject":"Art","teacher":"Mr Li","starts":"`+starts.Format(time.RFC3339)+`","minutes":40,"stream":"rtmps://live.example/art"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("schedule a class: %d %s", status, body)
+	}
+	var class struct {
+		ID         string `json:"id"`
+		Region     string `json:"region"`
+		Classrooms []struct {
+			School   string `json:"school"`
+			Attended int    `json:"attended"`
+		} `json:"classrooms"`
+	}
+	decodeJSON(t, body, &class)
+	if class.Region != "5201" {
+		t.Errorf("the class's region = %q, want its host's 5201", class.Region)
+	}
+	if status, body := call(t, site.base, school, "POST", "/api/v1/classes/"+class.ID+"/join", `{"school":"S2"}`); status != http.StatusBadRequest {
+		t.Errorf("S1's account joins S2: %d %s, want 400", status, body)
+	}
+	if status, body := call(t, site.base, school, "POST", "/api/v1/classes/"+class.ID+"/join", `{"school":"S1"}`); status != http.StatusOK {
+		t.Fatalf("join: %d %s", status, body)
+	}
+	status, body = call(t, site.base, school, "POST", "/api/v1/classes/"+class.ID+"/attendance", `{"school":"S1","attended":27}`)
+	decodeJSON(t, body, &class)
+	if status != http.StatusOK || len(class.Classrooms) != 1 || class.Classrooms[0].Attended != 27 {
+		t.Errorf("attendance: %d %+v", status, class)
+	}
+	var tt struct {
+		Items []struct {
+			Subject string `json:"subject"`
+		} `json:"items"`
+	}
+	getJSON(t, site.base, school, "/api/v1/schools/S1/timetable?days=7", &tt)
+	if len(tt.Items) != 2 || tt.Items[0].Subject != "English" || tt.Items[1].Subject != "Art" {
+		t.Errorf("timetable = %+v, want English then Art", tt.Items)
+	}
+	if status, _ := call(t, site.base, school, "GET", "/api/v1/schools/S2/timetable", ""); status != http.StatusNotFound {
+		t.Errorf("S1's account reads S2's timetable: %d, want 404", status)
+	}
+	status, body = call(t, site.base, school, "PUT", "/api/v1/schools/S1/connection",
+		`{"students":125,"teachers":8,"connection":"fibre","bandwidth_mbps":500,"devices":30,"since":"2018-09-01"}`)
+	if status != http.StatusOK || !strings.Contains(string(body), `"bandwidth_mbps":500`) {
+		t.Errorf("report the connection: %d %s", status, body)
+	}
+	if status, _ := call(t, site.base, school, "PUT", "/api/v1/schools/S2/connection", `{"connection":"none"}`); status != http.StatusNotFound {
+		t.Errorf("S1's account reports for S2: %d, want 404", status)
+	}
+	if status, _ := call(t, site.base, school, "POST", "/api/v1/connections", `{"village":"520101001001","on":"2025-01-01","fibre":true}`); status != http.StatusForbidden {
+		t.Errorf("a school's account reports a village: %d, want 403", status)
+	}
 }
