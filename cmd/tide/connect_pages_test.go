@@ -91,6 +91,10 @@ func TestConnectPages(t *testing.T) {
 	} else if rows, _ := f.GetRows("Sheet1"); len(rows) != 3 || rows[1][1] != "52" || rows[1][8] != "3" {
 		t.Errorf("XLSX rows = %v, want a header, the province with 3 connected villages, and its prefecture", rows)
 	}
+	if status, body := admin.get("/coverage/export?list=unconnected&format=csv&region=52&on=2018-12-31"); status != http.StatusOK ||
+		body != "on,kind,code,name,region\n2018-12-31,village,520101001003,Village V3,520101001003\n2018-12-31,school,S2,Hill Point,520102001001\n" {
+		t.Errorf("unconnected CSV: %d\n%s", status, body)
+	}
 	status, page = admin.postFile("/connect/import", "schools.csv", connectSchools+"S7,Far,529999,primary,5,1,none,0,0,\n", url.Values{"kind": {"schools"}})
 	if status != http.StatusBadRequest || !strings.Contains(page, `id="bad-rows"`) || !strings.Contains(page, "529999 does not exist") {
 		t.Errorf("import a school in no region from the page: %d, want 400 listing the bad row\n%.1500s", status, page)

@@ -173,6 +173,7 @@ func testConnectPublic(t *testing.T, site *connectSite) {
 	for _, r := range regions {
 		q := url.Values{"region": {r}}.Encode()
 		paths = append(paths, "/overview?"+q, "/coverage?"+q, "/coverage/unconnected?"+q, "/coverage/export?format=csv&"+q,
+			"/coverage/export?list=unconnected&format=csv&"+q,
 			"/api/v1/overview?"+q, "/api/v1/open/overview.json?"+q, "/api/v1/open/overview.csv?"+q,
 			"/api/v1/open/coverage.json?"+q, "/api/v1/open/coverage.csv?"+q, "/api/v1/coverage?lists=true&"+q)
 		for _, f := range []string{"headcount", "exits", "monitoring", "villages_connected", "participation", "consultations", "ZX9988776655"} {

@@ -106,8 +106,39 @@ func (s *Server) unconnectedPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "unconnected", s.newView(r, "unconnected.title", d))
 }
 
-// coverageExport downloads the coverage of a region and its children as
-// CSV or XLSX, the open data's columns.
+// UnconnectedColumns are the columns of the unconnected list's export.
+var UnconnectedColumns = []string{"on", "kind", "code", "name", "region"}
+
+// coverageTable is what an export writes: the coverage of a region and its
+// children in the open data's columns, or with ?list=unconnected the
+// villages and schools still unconnected; and the file's name.
+func (s *Server) coverageTable(r *http.Request) (header []string, rows [][]string, name string, err error) {
+	if r.URL.Query().Get("list") != "unconnected" {
+		c, err := s.openCoverage(r)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		for _, row := range c.Rows {
+			rows = append(rows, coverageRow(row))
+		}
+		return CoverageColumns, rows, "coverage-" + c.On, nil
+	}
+	q := r.URL.Query()
+	c, err := s.Connect.Coverage(r.Context(), strings.TrimSpace(q.Get("region")), strings.TrimSpace(q.Get("on")), true)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	for _, p := range c.UnconnectedVillages {
+		rows = append(rows, []string{c.On, "village", p.Code, p.Name, p.Code})
+	}
+	for _, p := range c.UnconnectedSchools {
+		rows = append(rows, []string{c.On, "school", p.Code, p.Name, p.Region})
+	}
+	return UnconnectedColumns, rows, "unconnected-" + c.On, nil
+}
+
+// coverageExport downloads the coverage of a region and its children, or
+// the list of the unconnected, as CSV or XLSX.
 func (s *Server) coverageExport(w http.ResponseWriter, r *http.Request) {
 	if s.Connect == nil {
 		s.pageError(w, r, tide.NotFound("page"))
@@ -118,18 +149,15 @@ func (s *Server) coverageExport(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	c, err := s.openCoverage(r)
+	header, rows, name, err := s.coverageTable(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	if format == connect.FormatCSV {
-		cw := startCSV(w, "coverage-"+c.On)
-		cw.Write(CoverageColumns)
-		for _, row := range c.Rows {
-			cw.Write(coverageRow(row))
-		}
-		cw.Flush()
+		cw := startCSV(w, name)
+		cw.Write(header)
+		cw.WriteAll(rows)
 		return
 	}
 	f := excelize.NewFile()
@@ -147,10 +175,10 @@ func (s *Server) coverageExport(w http.ResponseWriter, r *http.Request) {
 		cell, _ := excelize.CoordinatesToCellName(1, n)
 		return sw.SetRow(cell, row)
 	}
-	err = write(1, CoverageColumns)
-	for i, row := range c.Rows {
+	err = write(1, header)
+	for i, row := range rows {
 		if err == nil {
-			err = write(i+2, coverageRow(row))
+			err = write(i+2, row)
 		}
 	}
 	var buf bytes.Buffer
@@ -164,6 +192,6 @@ func (s *Server) coverageExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="coverage-`+c.On+`.xlsx"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
 	w.Write(buf.Bytes())
 }
