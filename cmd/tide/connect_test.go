@@ -173,7 +173,7 @@ func testConnectPublic(t *testing.T, site *connectSite) {
 	for _, r := range regions {
 		q := url.Values{"region": {r}}.Encode()
 		paths = append(paths, "/overview?"+q, "/coverage?"+q, "/coverage/unconnected?"+q, "/coverage/export?format=csv&"+q,
-			"/coverage/export?list=unconnected&format=csv&"+q,
+			"/coverage/export?list=unconnected&format=csv&"+q, "/api/v1/open/boundaries.json?"+q,
 			"/api/v1/overview?"+q, "/api/v1/open/overview.json?"+q, "/api/v1/open/overview.csv?"+q,
 			"/api/v1/open/coverage.json?"+q, "/api/v1/open/coverage.csv?"+q, "/api/v1/coverage?lists=true&"+q)
 		for _, f := range []string{"headcount", "exits", "monitoring", "villages_connected", "participation", "consultations", "ZX9988776655"} {
@@ -243,6 +243,12 @@ func testConnectPublic(t *testing.T, site *connectSite) {
 	getJSON(t, site.base, "", "/api/v1/open/coverage.json?region=52&on=2018-12-31", &cov)
 	if cov.AsOf == "" || len(cov.Rows) != 2 || cov.Rows[0].Connected != 3 || cov.Rows[0].Villages != 4 {
 		t.Errorf("open coverage = %+v, want as_of and 3 of 4 villages connected", cov)
+	}
+	// The children's boundaries are open data too, in GeoJSON that Tide
+	// itself reads back.
+	status, body := call(t, site.base, "", "GET", "/api/v1/open/boundaries.json?region=5201", "")
+	if bs, err := geo.Parse(strings.NewReader(string(body))); status != http.StatusOK || err != nil || len(bs) != 2 || bs[1].Region != "520102" {
+		t.Errorf("open boundaries: %d, %v, %d shapes: %.300s", status, err, len(bs), body)
 	}
 	for _, p := range []string{"/schools", "/classes", "/connect/import", "/schools/S1"} {
 		req, _ := http.NewRequest("GET", site.base+p, nil)

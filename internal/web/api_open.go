@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +21,58 @@ func (s *Server) routeOpenAPI() {
 	s.api("GET /api/v1/open/overview.csv", s.apiOpenOverviewCSV)
 	s.api("GET /api/v1/open/coverage.json", s.needConnect(s.apiOpenCoverage))
 	s.api("GET /api/v1/open/coverage.csv", s.needConnect(s.apiOpenCoverageCSV))
+	s.api("GET /api/v1/open/boundaries.json", s.apiOpenBoundaries)
+}
+
+// apiOpenBoundaries answers the boundaries of a region's children as a
+// GeoJSON FeatureCollection, each feature with the child's code, name and
+// the overview's latest figures, so anyone can draw the map.
+func (s *Server) apiOpenBoundaries(w http.ResponseWriter, r *http.Request) {
+	o, err := s.overviewOf(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if s.Boundaries == nil {
+		s.Error(w, r, tide.NotFound("route"))
+		return
+	}
+	codes := make([]string, len(o.Children))
+	byCode := map[string]overview.Child{}
+	for i, c := range o.Children {
+		codes[i], byCode[c.Code] = c.Code, c
+	}
+	shapes, err := s.Boundaries.Find(r.Context(), codes)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	type geometry struct {
+		Type        string `json:"type"`
+		Coordinates any    `json:"coordinates"`
+	}
+	type feature struct {
+		Type       string         `json:"type"`
+		Properties map[string]any `json:"properties"`
+		Geometry   geometry       `json:"geometry"`
+	}
+	fc := struct {
+		Type     string    `json:"type"`
+		AsOf     string    `json:"as_of"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection", AsOf: o.AsOf, Features: []feature{}}
+	for _, b := range shapes {
+		c := byCode[b.Region]
+		props := map[string]any{"code": c.Code, "name": c.Name}
+		for k, v := range c.Values {
+			props[k] = v
+		}
+		fc.Features = append(fc.Features, feature{Type: "Feature", Properties: props,
+			Geometry: geometry{Type: "MultiPolygon", Coordinates: b.Polygons}})
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.WriteHeader(http.StatusOK)
+	json.NewEncoder(w).Encode(fc)
 }
 
 func (s *Server) overviewOf(r *http.Request) (*overview.Overview, error) {

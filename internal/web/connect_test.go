@@ -12,7 +12,7 @@ import (
 func TestConnectRoutesWithoutConnect(t *testing.T) {
 	_, h := newServer(t)
 	for _, p := range []string{"/api/v1/coverage", "/api/v1/schools", "/api/v1/overview", "/api/v1/open/coverage.csv",
-		"/api/v1/open/overview.json", "/overview", "/coverage", "/coverage/unconnected"} {
+		"/api/v1/open/overview.json", "/api/v1/open/boundaries.json", "/overview", "/coverage", "/coverage/unconnected"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
 		if rec.Code != http.StatusNotFound {
