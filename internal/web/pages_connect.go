@@ -44,7 +44,13 @@ type coverageData struct {
 	FiveG, WiFi, Schools    string
 	Rows                    []coverageBar
 	Unconnected, CSV, XLSX  string
+	// The unconnected list's lengths, and how many the page leaves out.
+	VillagesLeft, SchoolsLeft int
+	MoreVillages, MoreSchools int
 }
+
+// maxListed is how many unconnected villages or schools a page lists.
+const maxListed = 500
 
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request, lists bool) (*connect.Coverage, bool) {
 	if s.Connect == nil {
@@ -102,7 +108,15 @@ func (s *Server) unconnectedPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := &coverageData{C: c, Region: c.Region, On: c.On}
+	d := &coverageData{C: c, Region: c.Region, On: c.On, VillagesLeft: len(c.UnconnectedVillages), SchoolsLeft: len(c.UnconnectedSchools)}
+	// A long list is cut on the page, light on a phone; the export has it
+	// whole.
+	if len(c.UnconnectedVillages) > maxListed {
+		d.MoreVillages, c.UnconnectedVillages = len(c.UnconnectedVillages)-maxListed, c.UnconnectedVillages[:maxListed]
+	}
+	if len(c.UnconnectedSchools) > maxListed {
+		d.MoreSchools, c.UnconnectedSchools = len(c.UnconnectedSchools)-maxListed, c.UnconnectedSchools[:maxListed]
+	}
 	s.render(w, r, http.StatusOK, "unconnected", s.newView(r, "unconnected.title", d))
 }
 
