@@ -29,9 +29,10 @@ func (s *Server) connectFieldMessage(v *view, err error) string {
 }
 
 type schoolsData struct {
-	Schools []*connect.School
-	Total   int
-	Region  string
+	Schools       []*connect.School
+	Total         int
+	Region        string
+	Offset, Limit int
 }
 
 func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) *tide.Actor {
@@ -52,7 +53,7 @@ func (s *Server) schoolsPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := &schoolsData{Region: strings.TrimSpace(r.URL.Query().Get("region"))}
+	d := &schoolsData{Region: strings.TrimSpace(r.URL.Query().Get("region")), Offset: offset, Limit: limit}
 	d.Schools, d.Total, err = s.Connect.Schools(r.Context(), connect.SchoolFilter{Prefix: d.Region, Offset: offset, Limit: limit})
 	if err != nil {
 		s.pageError(w, r, err)
