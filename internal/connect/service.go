@@ -23,11 +23,14 @@ type Service struct {
 // NewService returns a connect service over store.
 func NewService(s Store) *Service { return &Service{store: s, Now: time.Now} }
 
-// The roles that report villages' connections and keep the list of schools.
+// Reporters report villages' connections, officials keep the list of
+// schools, readers read reports, schools and classes in their scope, and
+// schoolReaders add a school's own account, which reads its own.
 var (
-	reporters = []tide.Role{tide.RoleAdmin, tide.RoleCounty, tide.RoleRegistrar}
-	officials = []tide.Role{tide.RoleAdmin, tide.RoleCounty}
-	readers   = []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}
+	reporters     = []tide.Role{tide.RoleAdmin, tide.RoleCounty, tide.RoleRegistrar}
+	officials     = []tide.Role{tide.RoleAdmin, tide.RoleCounty}
+	readers       = []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar}
+	schoolReaders = []tide.Role{tide.RoleAdmin, tide.RoleAnalyst, tide.RoleCounty, tide.RoleRegistrar, tide.RoleSchool}
 )
 
 func actorWith(ctx context.Context, what string, roles ...tide.Role) (*tide.Actor, error) {
@@ -238,7 +241,7 @@ func (s *Service) schoolFor(ctx context.Context, a *tide.Actor, code string) (*S
 
 // School returns one school to its own account or a reader in scope.
 func (s *Service) School(ctx context.Context, code string) (*School, error) {
-	a, err := actorWith(ctx, "read schools", append(readers, tide.RoleSchool)...)
+	a, err := actorWith(ctx, "read schools", schoolReaders...)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +251,7 @@ func (s *Service) School(ctx context.Context, code string) (*School, error) {
 // Schools lists the schools the caller may see: a school account sees its
 // own, readers those in their scope.
 func (s *Service) Schools(ctx context.Context, f SchoolFilter) ([]*School, int, error) {
-	a, err := actorWith(ctx, "read schools", append(readers, tide.RoleSchool)...)
+	a, err := actorWith(ctx, "read schools", schoolReaders...)
 	if err != nil {
 		return nil, 0, err
 	}

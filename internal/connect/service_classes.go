@@ -85,7 +85,7 @@ func (s *Service) Attend(ctx context.Context, id, school string, pupils int) (*C
 // Timetable returns the classes a school gives or joins from a day on, for
 // a week or more, to the school's account or a reader in scope.
 func (s *Service) Timetable(ctx context.Context, school string, from time.Time, days int) ([]*Class, error) {
-	a, err := actorWith(ctx, "read timetables", append(readers, tide.RoleSchool)...)
+	a, err := actorWith(ctx, "read timetables", schoolReaders...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (s *Service) Timetable(ctx context.Context, school string, from time.Time, 
 // their attendance, to readers in scope; a school account sees every
 // class, to find those its classroom may join.
 func (s *Service) Classes(ctx context.Context, prefix string, from, to time.Time) ([]*Class, error) {
-	a, err := actorWith(ctx, "read remote classes", append(readers, tide.RoleSchool)...)
+	a, err := actorWith(ctx, "read remote classes", schoolReaders...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) Classes(ctx context.Context, prefix string, from, to time.Time
 // Class returns one class to its host, a joined school's account or a
 // reader in scope.
 func (s *Service) Class(ctx context.Context, id string) (*Class, error) {
-	a, err := actorWith(ctx, "read remote classes", append(readers, tide.RoleSchool)...)
+	a, err := actorWith(ctx, "read remote classes", schoolReaders...)
 	if err != nil {
 		return nil, err
 	}
