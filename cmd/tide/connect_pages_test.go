@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/tide-project/tide/internal/tide"
 )
 
 // postFile sends a file with the form's fields as multipart, with the CSRF
@@ -51,7 +53,8 @@ func TestConnectPages(t *testing.T) {
 	if status != http.StatusSeeOther || loc != "/schools/S1" {
 		t.Errorf("a school's account opens /schools: %d %q, want its own school", status, loc)
 	}
-	status, page := school.get("/schools/S1")
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	status, page := school.get("/schools/S1?from=" + yesterday)
 	if status != http.StatusOK || !strings.Contains(page, "English") || !strings.Contains(page, `name="attended"`) {
 		t.Fatalf("S1's page: %d, want its timetable with the English class and an attendance form\n%.2000s", status, page)
 	}
@@ -123,7 +126,7 @@ func mustRequest(tb testing.TB, method, u string) *http.Request {
 func TestConnectAPI(t *testing.T) {
 	site := startConnectSite(t, "")
 	admin, school := login(t, site.base, "connectadmin"), login(t, site.base, "schoolacct")
-	starts := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
+	starts := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Minute)
 	status, body := call(t, site.base, admin, "POST", "/api/v1/classes",
 		`{"host":"H1","subject":"Art","teacher":"Mr Li","starts":"`+starts.Format(time.RFC3339)+`","minutes":40,"stream":"rtmps://live.example/art"}`)
 	if status != http.StatusCreated {
@@ -152,14 +155,24 @@ func TestConnectAPI(t *testing.T) {
 	if status != http.StatusOK || len(class.Classrooms) != 1 || class.Classrooms[0].Attended != 27 {
 		t.Errorf("attendance: %d %+v", status, class)
 	}
+	later := time.Now().UTC().Add(72 * time.Hour).Format(time.RFC3339)
+	status, body = call(t, site.base, admin, "POST", "/api/v1/classes",
+		`{"host":"H1","subject":"Maths","starts":"`+later+`","minutes":40,"stream":"https://live.example/maths"}`)
+	var future struct {
+		ID string `json:"id"`
+	}
+	decodeJSON(t, body, &future)
+	call(t, site.base, school, "POST", "/api/v1/classes/"+future.ID+"/join", `{"school":"S1"}`)
+	status, body = call(t, site.base, school, "POST", "/api/v1/classes/"+future.ID+"/attendance", `{"school":"S1","attended":20}`)
+	wantError(t, "attendance before the class", status, body, http.StatusBadRequest, tide.EINVALID, "attended")
 	var tt struct {
 		Items []struct {
 			Subject string `json:"subject"`
 		} `json:"items"`
 	}
-	getJSON(t, site.base, school, "/api/v1/schools/S1/timetable?days=7", &tt)
-	if len(tt.Items) != 2 || tt.Items[0].Subject != "English" || tt.Items[1].Subject != "Art" {
-		t.Errorf("timetable = %+v, want English then Art", tt.Items)
+	getJSON(t, site.base, school, "/api/v1/schools/S1/timetable?days=7&from="+starts.Format(time.DateOnly), &tt)
+	if len(tt.Items) != 3 || tt.Items[0].Subject != "Art" || tt.Items[1].Subject != "English" || tt.Items[2].Subject != "Maths" {
+		t.Errorf("timetable = %+v, want Art, English, then Maths", tt.Items)
 	}
 	if status, _ := call(t, site.base, school, "GET", "/api/v1/schools/S2/timetable", ""); status != http.StatusNotFound {
 		t.Errorf("S1's account reads S2's timetable: %d, want 404", status)

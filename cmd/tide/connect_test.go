@@ -136,7 +136,7 @@ func startConnectSite(tb testing.TB, dbURL string) *connectSite {
 	if err := svc.SaveSchools(ctx, []*connect.School{s1}); err != nil {
 		tb.Fatal(err)
 	}
-	c := &connect.Class{Host: "H1", Subject: "English", Teacher: "Teacher Qianprivate", Starts: time.Now().UTC().Add(24 * time.Hour),
+	c := &connect.Class{Host: "H1", Subject: "English", Teacher: "Teacher Qianprivate", Starts: time.Now().UTC().Add(-time.Hour),
 		Minutes: 45, Stream: "https://stream.example/h1"}
 	if err := svc.CreateClass(ctx, c); err != nil {
 		tb.Fatal(err)

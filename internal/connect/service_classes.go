@@ -69,6 +69,9 @@ func (s *Service) Attend(ctx context.Context, id, school string, pupils int) (*C
 	if err != nil {
 		return nil, err
 	}
+	if s.Now().Before(c.Starts) {
+		return nil, tide.Invalid("attended", "attendance is recorded once the class has begun, at %s", c.Starts.Format("2006-01-02 15:04 UTC"))
+	}
 	_, errSchool := s.schoolFor(ctx, a, school)
 	_, errHost := s.schoolFor(ctx, a, c.Host)
 	if errSchool != nil && errHost != nil {

@@ -78,6 +78,8 @@ type classRow struct {
 	Mine *connect.Classroom
 	// MayJoin is set when the viewer's school may still join.
 	MayJoin bool
+	// Begun is set once the class has begun, when attendance is taken.
+	Begun bool
 }
 
 // schoolForm is the connection form as typed, kept when refused.
@@ -107,6 +109,7 @@ func (s *Server) classRows(ctx context.Context, list []*connect.Class, school st
 			}
 		}
 		row.MayJoin = school != "" && row.Mine == nil && c.Host != school
+		row.Begun = !c.Starts.After(time.Now())
 		out[i] = row
 	}
 	return out
