@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -87,7 +88,9 @@ func readTable(r io.Reader, format string, columns []string) (*table, error) {
 		if len(sheets) == 0 {
 			return nil, &ImportError{Rows: []RowError{{Line: 1, Column: "file", Message: "the workbook has no sheet"}}}
 		}
-		if recs, err = f.GetRows(sheets[0]); err != nil {
+		// Raw values: a date cell comes as its serial number, which
+		// row.date reads, rather than in whatever format the cell shows.
+		if recs, err = f.GetRows(sheets[0], excelize.Options{RawCellValue: true}); err != nil {
 			return nil, &ImportError{Rows: []RowError{{Line: 1, Column: "file", Message: "unreadable sheet"}}}
 		}
 	case FormatCSV, "":
@@ -172,6 +175,18 @@ func (r row) boolean(col string) bool {
 	return false
 }
 
+// date reads a date as YYYY-MM-DD, or as a spreadsheet's serial number of
+// a day, which is how a workbook's date cells are stored.
+func (r row) date(col string) string {
+	v := r.get(col)
+	if serial, err := strconv.ParseFloat(v, 64); err == nil && serial >= 1 && serial < 2958466 {
+		if t, err := excelize.ExcelDateToTime(serial, false); err == nil {
+			return t.Format(time.DateOnly)
+		}
+	}
+	return v
+}
+
 func (r row) number(col string) int {
 	v := r.get(col)
 	if v == "" {
@@ -229,7 +244,7 @@ func (s *Service) ImportReports(ctx context.Context, r io.Reader, format string)
 	var rs []*Report
 	known := map[string]string{} // village code → level, "" when missing
 	t.each(func(w row) {
-		rep := &Report{Village: w.get("village"), On: w.get("on"), Fibre: w.boolean("fibre"), FibreSince: w.get("fibre_since"),
+		rep := &Report{Village: w.get("village"), On: w.date("on"), Fibre: w.boolean("fibre"), FibreSince: w.date("fibre_since"),
 			Provider: w.get("provider"), Bandwidth: w.number("bandwidth_mbps"), FourG: w.boolean("4g"), FiveG: w.boolean("5g"), WiFi: w.boolean("public_wifi")}
 		w.check(rep.Validate())
 		if rep.Village == "" {
@@ -282,7 +297,7 @@ func (s *Service) ImportSchools(ctx context.Context, r io.Reader, format string)
 	t.each(func(w row) {
 		sc := &School{Code: w.get("code"), Name: w.get("name"), Region: w.get("region"), Level: Level(w.get("level")),
 			Students: w.number("students"), Teachers: w.number("teachers"), Connection: Link(strings.ToLower(w.get("connection"))),
-			Bandwidth: w.number("bandwidth_mbps"), Devices: w.number("devices"), Since: w.get("since")}
+			Bandwidth: w.number("bandwidth_mbps"), Devices: w.number("devices"), Since: w.date("since")}
 		w.check(sc.Validate())
 		if prev, dup := codes[sc.Code]; dup && sc.Code != "" {
 			w.fail("code", "school %s is also on line %d", sc.Code, prev)

@@ -119,7 +119,8 @@ func TestCoverageAtThreeDates(t *testing.T) {
 	})
 }
 
-// TestImportReportsFromXLSX reads the same kind of file as a workbook.
+// TestImportReportsFromXLSX reads the same kind of file as a workbook,
+// its report dates in date cells.
 func TestImportReportsFromXLSX(t *testing.T) {
 	db := sqlstore.OpenTest(t, sqlstore.SQLite)
 	seedVillages(t, db)
@@ -127,6 +128,11 @@ func TestImportReportsFromXLSX(t *testing.T) {
 	for i, line := range strings.Split(strings.TrimSpace(connectionHistory), "\n") {
 		for j, v := range strings.Split(line, ",") {
 			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			// The report dates are date cells, as a spreadsheet keeps them.
+			if d, err := time.Parse(time.DateOnly, v); err == nil && j == 1 {
+				f.SetCellValue("Sheet1", cell, d)
+				continue
+			}
 			f.SetCellValue("Sheet1", cell, v)
 		}
 	}
