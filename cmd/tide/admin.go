@@ -156,7 +156,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return runImportConnect(ctx, env, args[0], args[1:])
 	}
 	if len(args) == 0 || args[0] != "regions" {
-		return usageError{"want: tide import regions|households|connections|schools|boundaries FILE"}
+		return usageError{"want: tide import regions FILE, or households, connections, schools or boundaries FILE"}
 	}
 	var file string
 	args = args[1:]
