@@ -10,7 +10,9 @@ import (
 	"io"
 	"math/rand/v2"
 
+	"github.com/tide-project/tide/internal/connect"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/geo"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
@@ -48,6 +50,10 @@ type Services struct {
 	// Engage, when set with Market, gets the demo needs, donations, likes
 	// and members of the public.
 	Engage *engage.Service
+	// Connect, when set, gets the villages' connections, the schools and
+	// remote classes; Boundaries, when set, the regions' shapes.
+	Connect    *connect.Service
+	Boundaries *geo.Service
 	// Out, when set, gets a one-line summary from the steps that make people.
 	Out io.Writer
 }
@@ -78,6 +84,9 @@ type Province struct {
 	Sellers  []*market.Seller
 	Products []*market.Product
 	LiveRoom *market.Room
+
+	// What the connect step made.
+	Schools, Classes int
 }
 
 // Account is one demo user.
@@ -100,6 +109,7 @@ var Steps = []Step{
 	{Name: "households", Run: makeHouseholds},
 	{Name: "market", Run: makeMarket},
 	{Name: "engage", Run: makeEngage},
+	{Name: "connect", Run: makeConnect},
 }
 
 // Generate builds the demo province with the given seed and password (a
