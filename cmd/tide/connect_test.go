@@ -357,3 +357,18 @@ func TestConnectImportCommands(t *testing.T) {
 		t.Errorf("coverage = %+v, %v; want 4 fibre villages and 2 schools connected", c, err)
 	}
 }
+
+// TestOverviewOfOneTopRegion checks that the overview of everywhere, when
+// there is one top region, is that region's, so its map shows its parts.
+func TestOverviewOfOneTopRegion(t *testing.T) {
+	site := startConnectSite(t, sqlstore.TestURL(t, sqlstore.SQLite))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(site.base + "/overview?figure=exits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/overview?figure=exits&region=52" {
+		t.Errorf("GET /overview: %d to %q, want 302 to /overview?figure=exits&region=52", resp.StatusCode, loc)
+	}
+}

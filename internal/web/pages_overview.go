@@ -107,6 +107,12 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	if o.Region == "" && len(o.Children) == 1 {
+		// One top region: its overview is the same figures with a map of
+		// its parts, where the top's map would be a single shape.
+		http.Redirect(w, r, overviewHref(o.Children[0].Code, r.URL.Query().Get("figure")), http.StatusFound)
+		return
+	}
 	v := s.newView(r, "overview.title", nil)
 	d := &overviewData{O: o, Heading: o.Name, Trail: o.Trail, Figure: r.URL.Query().Get("figure")}
 	if d.Heading == "" {
