@@ -152,8 +152,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "households" {
 		return runImportHouseholds(ctx, env, args[1:])
 	}
+	if len(args) > 0 && (args[0] == "connections" || args[0] == "schools" || args[0] == "boundaries") {
+		return runImportConnect(ctx, env, args[0], args[1:])
+	}
 	if len(args) == 0 || args[0] != "regions" {
-		return usageError{"want: tide import regions FILE, or tide import households FILE"}
+		return usageError{"want: tide import regions FILE, or households, connections, schools or boundaries FILE"}
 	}
 	var file string
 	args = args[1:]

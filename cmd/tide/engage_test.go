@@ -21,4 +21,22 @@ func TestServeEngage(t *testing.T) {
 	if !rep.OK {
 		t.Errorf("ledger of a fresh server is not ok")
 	}
+	// The demo delivers some of its orders, so the overview sees market
+	// income reaching registered households.
+	var ov struct {
+		Figures []struct {
+			Key   string
+			Value float64
+		}
+	}
+	getJSON(t, base, "", "/api/v1/open/overview.json", &ov)
+	income := -1.0
+	for _, f := range ov.Figures {
+		if f.Key == "market_income" {
+			income = f.Value
+		}
+	}
+	if income <= 0 {
+		t.Errorf("market income in the overview = %v, want the demo's delivered orders credited", income)
+	}
 }

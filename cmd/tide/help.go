@@ -57,6 +57,15 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
 	"import": `
   tide import regions FILE   CSV with the header code,name,level,parent; every row or none.
                              Bad rows are printed with their line and column; exit status 1.
+  tide import connections FILE [--as USERNAME] [--format csv|xlsx]
+      Villages' connection reports: village, on (YYYY-MM-DD), fibre, fibre_since, provider,
+      bandwidth_mbps, 4g, 5g, public_wifi (yes/no). Every row or none.
+  tide import schools FILE [--as USERNAME] [--format csv|xlsx]
+      Schools by code: code, name, region, level, students, teachers, connection,
+      bandwidth_mbps, devices, since. Every row or none.
+  tide import boundaries FILE
+      A GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with its region's
+      code in properties.code. A file that is not valid GeoJSON is refused whole.
   tide import households FILE [--good-rows-only] [--as USERNAME] [--format csv|xlsx]
       CSV or XLSX (the first sheet), one row per member, with a header row. Columns:
         household  a key of your own that groups the rows of one household

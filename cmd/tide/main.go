@@ -45,7 +45,7 @@ func commands() []command {
 		{"serve", "run the server (and, with --demo, fill it with the demo province)", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "user add|list|token: manage accounts from the command line", runUser},
-		{"import", "import regions FILE | households FILE: load the region tree, or households (CSV or XLSX)", runImport},
+		{"import", "import regions FILE | households FILE | connections FILE | schools FILE | boundaries FILE: load the region tree, households, villages' connections or schools (CSV or XLSX), or regions' boundaries (GeoJSON)", runImport},
 		{"export", "export households: write households to CSV or XLSX, as a user's scope and masking allow", runExport},
 		{"audit", "audit verify: check the audit log's hash chain", runAudit},
 		{"bench", "bench measure | livesale | match: time the measures, a live sale over HTTP, or the consultation optimiser", runBench},

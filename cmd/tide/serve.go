@@ -46,6 +46,10 @@ type Main struct {
 	// Engage holds needs and donations, paid through the market's provider.
 	Engage *engage.Service
 	Live   *live.Hub
+
+	// Connectivity holds villages' connections, schools, boundaries and
+	// the overview.
+	Connectivity Connectivity
 	// Health holds remote consultation; stopAssign ends its scheduled
 	// assignment.
 	Health     *health.Service
@@ -102,6 +106,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openMarket(); err != nil {
 		return err
 	}
+	m.openConnect()
 	return m.openHealth()
 }
 
@@ -170,7 +175,8 @@ func (m *Main) Prepare(ctx context.Context) error {
 	}
 	if m.Config.Demo && n == 0 {
 		start := time.Now()
-		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Engage: m.Engage, Health: m.Health, Out: m.Out}, demo.DefaultShape,
+		p, err := demo.Generate(ctx, demo.Services{Regions: m.Regions, Users: m.Users, Registry: m.Registry, Market: m.Market, Engage: m.Engage,
+			Connect: m.Connectivity.Connect, Boundaries: m.Connectivity.Boundaries, Health: m.Health, Out: m.Out}, demo.DefaultShape,
 			m.Config.DemoSeed, m.Config.DemoPassword, func(step string) { m.Logger.Info("generating demo", "step", step) })
 		if err != nil {
 			return err
@@ -205,6 +211,7 @@ func (m *Main) Start() error {
 	m.Server = &web.Server{Regions: m.Regions, Users: m.Users, Store: m.DB,
 		Registry: m.Registry, Analytics: m.Analytics, Policies: m.Policies, Market: m.Market, Engage: m.Engage, Health: m.Health, Participation: m.DB, Live: m.Live, Logger: m.Logger, Version: Version,
 		SecureCookies: m.Config.SecureCookies || m.Config.TLSCert != "", TrustProxy: m.Config.TrustProxy, Demo: m.Config.Demo}
+	m.wireConnect(m.Server)
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)

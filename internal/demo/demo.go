@@ -10,7 +10,9 @@ import (
 	"io"
 	"math/rand/v2"
 
+	"github.com/tide-project/tide/internal/connect"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/geo"
 	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/region"
@@ -49,6 +51,10 @@ type Services struct {
 	// Engage, when set with Market, gets the demo needs, donations, likes
 	// and members of the public.
 	Engage *engage.Service
+	// Connect, when set, gets the villages' connections, the schools and
+	// remote classes; Boundaries, when set, the regions' shapes.
+	Connect    *connect.Service
+	Boundaries *geo.Service
 	// Health, when set, gets the demo clinics, specialists and a week of
 	// consultations.
 	Health *health.Service
@@ -82,6 +88,9 @@ type Province struct {
 	Sellers  []*market.Seller
 	Products []*market.Product
 	LiveRoom *market.Room
+
+	// What the connect step made.
+	Schools, Classes int
 }
 
 // Account is one demo user.
@@ -104,6 +113,7 @@ var Steps = []Step{
 	{Name: "households", Run: makeHouseholds},
 	{Name: "market", Run: makeMarket},
 	{Name: "engage", Run: makeEngage},
+	{Name: "connect", Run: makeConnect},
 	{Name: "health", Run: makeHealth},
 }
 

@@ -126,8 +126,12 @@ func makeEngage(ctx context.Context, rng *rand.Rand, svc Services, p *Province) 
 		}
 		if p.LiveRoom != nil && rng.IntN(4) == 0 {
 			r := market.OrderRequest{Room: p.LiveRoom.ID, Product: p.LiveRoom.Products[rng.IntN(len(p.LiveRoom.Products))], Quantity: 1}
-			if _, err := svc.Market.PlaceOrder(tide.WithActor(ctx, who), r); err != nil {
+			o, err := svc.Market.PlaceOrder(tide.WithActor(ctx, who), r)
+			if err != nil {
 				return fmt.Errorf("demo order: %w", err)
+			}
+			if err := fulfil(ctx, rng, svc.Market, sandbox, who, o.ID); err != nil {
+				return fmt.Errorf("demo order %s: %w", o.ID, err)
 			}
 		}
 	}
@@ -135,6 +139,34 @@ func makeEngage(ctx context.Context, rng *rand.Rand, svc Services, p *Province) 
 		fmt.Fprintf(svc.Out, "Needs: %d at every stage; %d members of the public who buy, give and like (fan01 … fan%02d)\n", len(needs), publicUsers, publicUsers)
 	}
 	return nil
+}
+
+// fulfil takes a demo order along the way real ones go, stopping at a random
+// step: most are paid, most of those shipped, and most of those delivered,
+// which credits the sale to the seller's households in the registry.
+func fulfil(ctx context.Context, rng *rand.Rand, m *market.Service, sandbox *market.Sandbox, buyer *tide.Actor, orderID string) error {
+	if rng.IntN(5) == 0 {
+		return nil // left unpaid
+	}
+	pay, err := m.Pay(tide.WithActor(ctx, buyer), orderID)
+	if err != nil {
+		return err
+	}
+	h, body := sandbox.Sign(market.PaymentEvent{PaymentID: pay.ID, Status: market.PaymentSucceeded, Amount: pay.Amount, Currency: pay.Currency})
+	if err := m.PaymentCallback(ctx, sandbox.Name(), h, body); err != nil {
+		return err
+	}
+	if rng.IntN(5) == 0 {
+		return nil // paid, waiting to ship
+	}
+	if _, err := m.Ship(ctx, orderID, fmt.Sprintf("SF%010d", rng.IntN(1e10))); err != nil {
+		return err
+	}
+	if rng.IntN(4) == 0 {
+		return nil // on its way
+	}
+	_, err = m.Deliver(ctx, orderID)
+	return err
 }
 
 // proofPhoto draws the demo's photo of a delivery: a pile of coats is

@@ -34,6 +34,8 @@ func (s *Server) routeAPI() {
 	s.routeEngageAPI()
 	s.routeShareAPI()
 	s.routePrivacyAPI()
+	s.routeConnectAPI()
+	s.routeOpenAPI()
 	s.routeHealthAPI()
 	s.mux.Handle("/api/", s.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, tide.NotFound("route"))

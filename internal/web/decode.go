@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tide-project/tide/internal/connect"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
@@ -90,6 +91,10 @@ func importRows(err error) any {
 	var he *registry.ImportError
 	if errors.As(err, &he) && len(he.Rows) > 0 {
 		return he.Rows
+	}
+	var ce *connect.ImportError
+	if errors.As(err, &ce) && len(ce.Rows) > 0 {
+		return ce.Rows
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ func (s *Server) routePages() {
 	s.routeConsultPages()
 	s.routeTransferPages()
 	s.routeMarketPages()
+	s.routeConnectPages()
 	s.routeHealthPages()
 	s.page("/", func(w http.ResponseWriter, r *http.Request) { s.pageError(w, r, tide.NotFound("page")) })
 }

@@ -10,10 +10,13 @@ import (
 
 	"github.com/tide-project/tide/internal/analytics"
 	"github.com/tide-project/tide/internal/audit"
+	"github.com/tide-project/tide/internal/connect"
 	"github.com/tide-project/tide/internal/engage"
+	"github.com/tide-project/tide/internal/geo"
 	"github.com/tide-project/tide/internal/health"
 	"github.com/tide-project/tide/internal/live"
 	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/overview"
 	"github.com/tide-project/tide/internal/region"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/rtc"
@@ -38,6 +41,12 @@ type Server struct {
 	Market    *market.Service
 	// Engage serves needs and donations; nil answers its routes 404.
 	Engage *engage.Service
+	// Connect serves villages' connections, schools and remote classes;
+	// nil answers its routes 404. Boundaries draws the overview's map and
+	// Overview composes it; nil answers theirs 404.
+	Connect    *connect.Service
+	Boundaries *geo.Service
+	Overview   *overview.Service
 	// Health serves remote consultation; nil answers its routes 404.
 	Health *health.Service
 	// Participation counts the public's purchases and donations.
