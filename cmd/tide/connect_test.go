@@ -225,8 +225,8 @@ func testConnectPublic(t *testing.T, site *connectSite) {
 			t.Errorf("headcount = %v (available %v), want 2", f.Value, f.Available)
 		case f.Key == "villages_connected" && f.Value != 1:
 			t.Errorf("villages connected = %v, want 1", f.Value)
-		case f.Key == "consultations" && f.Available:
-			t.Errorf("consultations are available with no source wired")
+		case f.Key == "consultations" && (!f.Available || f.Value != 0):
+			t.Errorf("consultations = %v (available %v), want 0: the fixture has none", f.Value, f.Available)
 		}
 	}
 	if len(o.Children) != 1 || o.Children[0].Code != "520101001" {

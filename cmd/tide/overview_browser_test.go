@@ -25,21 +25,20 @@ func TestOverviewBrowser(t *testing.T) {
 	site := startConnectSite(t, "")
 	browser := startBrowser(t, ctx)
 	tab, errs := newTab(t, browser)
-	cat := catalogue(t)
 
 	do(t, tab, "open the prefecture's overview at 360 px",
 		chromedp.EmulateViewport(360, 740),
 		chromedp.Navigate(site.base+"/overview?region=5201"),
 		chromedp.WaitVisible(chromedp.CSS("#overview-title")),
 	)
-	if got := read(t, tab, "count the charts", chromedp.Evaluate[int](`document.querySelectorAll("section.figure svg.chart rect").length`)); got < 8*7 {
-		t.Errorf("the charts have %d bars, want 7 years for each of 8 figures", got)
+	if got := read(t, tab, "count the charts", chromedp.Evaluate[int](`document.querySelectorAll("section.figure svg.chart rect").length`)); got < 9*7 {
+		t.Errorf("the charts have %d bars, want 7 years for each of 9 figures", got)
 	}
 	if got := read(t, tab, "read the headcount", chromedp.Text(chromedp.CSS("#value-headcount"))); strings.TrimSpace(got) != "2" {
 		t.Errorf("headcount shown = %q, want 2", got)
 	}
-	if got := read(t, tab, "read the consultations", chromedp.Text(chromedp.CSS("#value-consultations"))); strings.TrimSpace(got) != cat["overview.unavailable"]["en"] {
-		t.Errorf("consultations shown = %q, want %q", got, cat["overview.unavailable"]["en"])
+	if got := read(t, tab, "read the consultations", chromedp.Text(chromedp.CSS("#value-consultations"))); strings.TrimSpace(got) != "0" {
+		t.Errorf("consultations shown = %q, want 0: the fixture has none", got)
 	}
 	if got := read(t, tab, "count the map's regions", chromedp.Evaluate[int](`document.querySelectorAll("svg.map a.map-region path").length`)); got != 2 {
 		t.Fatalf("the map shows %d regions, want the 2 counties", got)

@@ -25,8 +25,7 @@ type Connectivity struct {
 
 // openConnect builds the connect and boundary services over the database,
 // and the overview over the figures of the registry, the market, the needs,
-// the public's participation and connectivity. Consultations have no source
-// here: the overview shows them as not available.
+// the public's participation, connectivity and remote consultations.
 func (m *Main) openConnect() {
 	m.Connectivity.Connect = connect.NewService(m.DB)
 	m.Connectivity.Boundaries = geo.NewService(m.DB)
@@ -53,6 +52,7 @@ func overviewSources(db *sqlstore.DB, c *connect.Service) map[string]overview.So
 		overview.Villages:      coverageFigure(c, func(cv *connect.Coverage) float64 { return cv.ConnectedRate }),
 		overview.Schools:       coverageFigure(c, func(cv *connect.Coverage) float64 { return cv.SchoolRate }),
 		overview.Participation: participationFigure(db),
+		overview.Consultations: overview.SourceFunc(db.ConsultationsFigure),
 	}
 }
 

@@ -230,3 +230,17 @@ func (db *DB) DonationsFigure(ctx context.Context, q overview.Query) (*overview.
 	s := overview.NewSeries(q)
 	return s, countByYear(q, s, rows, false)
 }
+
+// ConsultationsFigure counts the remote consultations of the region's
+// clinics in each year: booked, not withdrawn, and begun by the period's
+// end. Consultations start at whole seconds.
+func (db *DB) ConsultationsFigure(ctx context.Context, q overview.Query) (*overview.Series, error) {
+	rows, err := db.query(ctx, `SELECT r.region, c.starts_at * 1000000, 1 FROM consultations c
+		JOIN consult_requests r ON r.id = c.request_id
+		WHERE r.state <> 'cancelled' AND r.region LIKE ? ESCAPE '\' AND c.starts_at >= ?`, likePrefix(q.Region), q.Start().Unix())
+	if err != nil {
+		return nil, err
+	}
+	s := overview.NewSeries(q)
+	return s, countByYear(q, s, rows, false)
+}
