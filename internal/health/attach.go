@@ -7,7 +7,6 @@ import (
 	_ "image/jpeg" // registers JPEG for image.DecodeConfig
 	_ "image/png"  // registers PNG for image.DecodeConfig
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -72,31 +71,4 @@ func checkUpload(field string, u Upload) (*Attachment, error) {
 		return nil, tide.Invalid(field, "%s is sent as %s but its content is %s", name, ct, sniffed)
 	}
 	return &Attachment{ID: NewID(), Name: name, ContentType: sniffed, Size: int64(len(u.Data))}, nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it into
-// place, so a reader sees the whole file or none.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".attachment-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }

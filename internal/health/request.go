@@ -13,6 +13,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/tide-project/tide/internal/atomicfile"
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -142,7 +143,7 @@ func (s *Service) writeFiles(atts []*Attachment, uploads []Upload) ([]string, er
 			return nil, fmt.Errorf("write attachment: no attachment folder is set")
 		}
 		path := filepath.Join(s.AttachmentDir, att.ID)
-		if err := writeAtomic(path, uploads[i].Data); err != nil {
+		if err := atomicfile.Write(path, uploads[i].Data); err != nil {
 			removeAll(written)
 			return nil, fmt.Errorf("write attachment: %w", err)
 		}

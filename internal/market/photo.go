@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tide-project/tide/internal/atomicfile"
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -58,7 +59,7 @@ func (s *Service) AddPhoto(ctx context.Context, productID string, r io.Reader) (
 	}
 	ph := &Photo{ID: NewID(), ProductID: productID, ContentType: ct, Size: int64(len(data)), CreatedAt: s.Now().UTC()}
 	path := filepath.Join(s.PhotoDir, ph.ID)
-	if err := writeAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return "", fmt.Errorf("write photo: %w", err)
 	}
 	c := audit.Change{Actor: a.Name, Action: "add_photo", Entity: "product", EntityID: productID, After: ph}
@@ -97,7 +98,7 @@ func SavePhoto(dir, id string, data []byte) error {
 	if dir == "" {
 		return fmt.Errorf("save photo: no photo folder is set")
 	}
-	if err := writeAtomic(filepath.Join(dir, id), data); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, id), data); err != nil {
 		return fmt.Errorf("write photo: %w", err)
 	}
 	return nil
@@ -117,33 +118,6 @@ func photoType(data []byte) (string, error) {
 		return "", tide.Invalid("photo", "a photo must be a JPEG, PNG or WebP image, not %s", ct)
 	}
 	return ct, nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it into
-// place, so a reader sees the whole photo or none.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".photo-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // OpenPhoto opens a photo for reading; photos are public.
