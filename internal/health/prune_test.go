@@ -120,15 +120,76 @@ func BenchmarkProblem(b *testing.B) {
 				reqs = append(reqs, &Request{Specialty: specialties[rng.IntN(6)], Language: "zh", Urgency: Urgencies[rng.IntN(3)],
 					CreatedAt: now.Add(-time.Duration(rng.IntN(24*60)) * time.Minute)})
 			}
-			load := make([]int64, len(sps))
-			b.ResetTimer()
-			for b.Loop() {
-				p := s.problem(reqs, sps, slots, load, true)
-				if _, err := match.Solve(p); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(len(p.Arcs)), "arcs")
-			}
+			benchmarkProblem(b, s, reqs, sps, slots, make([]int64, len(sps)))
 		})
+	}
+	b.Run("week20000x2000", func(b *testing.B) {
+		s, reqs, sps, slots, load := week(20_000, 2_000)
+		benchmarkProblem(b, s, reqs, sps, slots, load)
+	})
+}
+
+// week is a realistic week for the benchmarks: 18 specialties asked for
+// unevenly, three languages, urgencies of 5, 25 and 70 in a hundred, a
+// third of the requests held to one day's window; each specialist
+// practises two specialties, speaks one or two languages, holds some load
+// and offers ten hour-long slots of one place over two days of the week.
+func week(requests, specialists int) (*Service, []*Request, []*Specialist, []slot, []int64) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC) // a Monday
+	s := NewService(nil, nil)
+	s.Now = func() time.Time { return now }
+	s.Horizon = 7 * 24 * time.Hour
+	languages := []string{"zh", "hmn", "ii"}
+	language := func() string { return languages[min(int(rng.ExpFloat64()), 2)] }
+	var sps []*Specialist
+	var slots []slot
+	load := make([]int64, specialists)
+	for i := range specialists {
+		sp := &Specialist{ID: NewID(), Specialties: []string{Specialties[i%18], Specialties[(i+7)%18]}, Languages: []string{language()}}
+		if rng.IntN(2) == 0 {
+			sp.Languages = append(sp.Languages, language())
+		}
+		for _, d := range []time.Weekday{time.Weekday(1 + i%5), time.Weekday(1 + (i+2)%5)} {
+			sp.Hours = append(sp.Hours, Hours{Weekday: d, Start: "09:00", End: "14:00", SlotMinutes: 60, Capacity: 1})
+		}
+		sps = append(sps, sp)
+		slots = append(slots, s.slots(sp, i, now, now.Add(s.Horizon))...)
+		load[i] = int64(rng.IntN(11))
+	}
+	slices.SortFunc(slots, func(a, b slot) int {
+		if a.specialist != b.specialist {
+			return a.specialist - b.specialist
+		}
+		return a.starts.Compare(b.starts)
+	})
+	var reqs []*Request
+	for range requests {
+		u := Routine
+		switch x := rng.IntN(100); {
+		case x < 5:
+			u = Emergency
+		case x < 30:
+			u = Urgent
+		}
+		r := &Request{ID: NewID(), Specialty: Specialties[min(int(rng.ExpFloat64()*6), 17)], Language: language(), Urgency: u,
+			CreatedAt: now.Add(-time.Duration(rng.IntN(24*60)) * time.Minute)}
+		if rng.IntN(3) == 0 {
+			from := now.Add(time.Duration(rng.IntN(5)) * 24 * time.Hour)
+			r.Windows = []Window{{From: from, To: from.Add(10 * time.Hour)}}
+		}
+		reqs = append(reqs, r)
+	}
+	return s, reqs, sps, slots, load
+}
+
+func benchmarkProblem(b *testing.B, s *Service, reqs []*Request, sps []*Specialist, slots []slot, load []int64) {
+	b.ResetTimer()
+	for b.Loop() {
+		p := s.problem(reqs, sps, slots, load, true)
+		if _, err := match.Solve(p); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(p.Arcs)), "arcs")
 	}
 }
