@@ -37,7 +37,8 @@ func solveClasses(p *ClassProblem, first int) (*Solution, error) {
 }
 
 // Problem returns p with each class's row written out for every one of its
-// left nodes, as Solve and Verify take it.
+// left nodes, as Solve and Verify take it. p must be valid, as SolveClasses
+// checks.
 func (p *ClassProblem) Problem() *Problem {
 	rs := rows{start: make([]int32, p.Classes+1)}
 	for _, a := range p.Arcs {
