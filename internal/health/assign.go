@@ -3,8 +3,10 @@ package health
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tide-project/tide/internal/audit"
@@ -133,7 +135,7 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 		return a.starts.Compare(b.starts)
 	})
 	p := s.problem(reqs, sps, slots, load, true)
-	sol, err := match.Solve(p)
+	sol, err := match.SolveClasses(p)
 	if err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
 	}
@@ -189,9 +191,10 @@ func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Expl
 // plus a penalty; with the language penalty and the specialist's load. The
 // wait up to now is the same whatever is chosen, so an arc costs the wait
 // from now to the slot, and requests that ask the same (specialty,
-// language, urgency, windows) have the same arcs, which the solver merges.
-// Leaving a request out costs more than any arc, times its urgency's
-// weight, so the most urgent are served first when slots are short.
+// language, urgency, windows) have the same arcs: they form a class, whose
+// arcs are built once. Leaving a request out costs more than any arc, times
+// its urgency's weight, so the most urgent are served first when slots are
+// short.
 //
 // With prune, a request gets arcs to only the first n fitting slots of each
 // specialist, n being the requests that specialist could take: n-1 others
@@ -199,20 +202,35 @@ func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Expl
 // from a later slot would cost less. The optimum is the same, with far fewer
 // arcs when the hours are many. slots must be in order of specialist and
 // start, all from now on.
-func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.Problem {
+func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.ClassProblem {
 	now := minutes(s.Now())
 	cost := func(e Explanation, sl slot) int64 {
 		return e.UrgencyWeight*(minutes(sl.starts)-now) + e.LanguagePenalty + e.LoadCost
 	}
-	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
+	p := &match.ClassProblem{Class: make([]int32, len(reqs)), Capacity: make([]int32, len(slots))}
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
 	}
+	var classes []*Request // the first request of each class
+	var size []int
+	index := make(map[string]int32)
+	for i, r := range reqs {
+		key := asks(r)
+		c, ok := index[key]
+		if !ok {
+			c = int32(len(classes))
+			index[key] = c
+			classes, size = append(classes, r), append(size, 0)
+		}
+		p.Class[i] = c
+		size[c]++
+	}
+	p.Classes = len(classes)
 	takers := make([]int, len(sps))
 	for k, sp := range sps {
-		for _, r := range reqs {
+		for c, r := range classes {
 			if sp.Offers(r.Specialty) {
-				takers[k]++
+				takers[k] += size[c]
 			}
 		}
 	}
@@ -225,7 +243,7 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 		to[sl.specialist] = j + 1
 	}
 	var most int64
-	for i, r := range reqs {
+	for c, r := range classes {
 		for k, sp := range sps {
 			if !sp.Offers(r.Specialty) {
 				continue
@@ -242,16 +260,32 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 			given := 0
 			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
 				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
-					p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: cost(e, slots[j])})
+					p.Arcs = append(p.Arcs, match.Arc{Left: int32(c), Right: int32(j), Cost: cost(e, slots[j])})
 					given++
 				}
 			}
 		}
 	}
-	for i, r := range reqs {
-		p.Skip[i] = (most + 1) * s.weight(r.Urgency)
+	p.Skip = make([]int64, len(classes))
+	for c, r := range classes {
+		p.Skip[c] = (most + 1) * s.weight(r.Urgency)
 	}
 	return p
+}
+
+// asks is what the optimiser sees of a request: requests that ask the same
+// have the same arcs and the same cost of being left out.
+func asks(r *Request) string {
+	b := strconv.AppendQuote(nil, r.Specialty)
+	b = strconv.AppendQuote(b, r.Language)
+	b = strconv.AppendQuote(b, string(r.Urgency))
+	for _, w := range r.Windows {
+		for _, t := range []time.Time{w.From, w.To} {
+			b = binary.AppendVarint(b, t.Unix())
+			b = binary.AppendVarint(b, int64(t.Nanosecond()))
+		}
+	}
+	return string(b)
 }
 
 // minutes counts whole minutes since 1970, so that waits add up exactly.

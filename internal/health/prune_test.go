@@ -12,9 +12,10 @@ import (
 
 // TestPruneKeepsTheOptimum builds many small random instances — specialists
 // with a few specialties, languages and hours, requests with windows, slots
-// partly booked — and checks that the optimiser's cost is the same with the
-// pruned arcs as with every arc, and that pruning drops arcs when hours are
-// plenty.
+// partly booked — and checks that the classes, written out, are the rows
+// each request would have of its own, that the optimiser's cost is the same
+// with the pruned arcs by class as with every arc by request, and that
+// pruning drops arcs when hours are plenty.
 func TestPruneKeepsTheOptimum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
@@ -32,7 +33,7 @@ func TestPruneKeepsTheOptimum(t *testing.T) {
 		}
 		return out
 	}
-	var dropped bool
+	var dropped, merged bool
 	for n := range 200 {
 		s := NewService(nil, nil)
 		s.Now = func() time.Time { return now }
@@ -75,11 +76,17 @@ func TestPruneKeepsTheOptimum(t *testing.T) {
 			return a.starts.Compare(b.starts)
 		})
 		full, pruned := s.problem(reqs, sps, slots, load, false), s.problem(reqs, sps, slots, load, true)
-		a, err := match.Solve(full)
+		for _, prune := range []bool{false, true} {
+			want, got := perRequest(s, reqs, sps, slots, load, prune), s.problem(reqs, sps, slots, load, prune).Problem()
+			if !slices.Equal(got.Arcs, want.Arcs) || !slices.Equal(got.Skip, want.Skip) || !slices.Equal(got.Capacity, want.Capacity) {
+				t.Fatalf("instance %d, prune %v: the classes written out differ from the requests' own rows", n, prune)
+			}
+		}
+		a, err := match.Solve(perRequest(s, reqs, sps, slots, load, false))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := match.Solve(pruned)
+		b, err := match.SolveClasses(pruned)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,10 +97,72 @@ func TestPruneKeepsTheOptimum(t *testing.T) {
 			t.Fatalf("instance %d: pruning added arcs", n)
 		}
 		dropped = dropped || len(pruned.Arcs) < len(full.Arcs)
+		merged = merged || pruned.Classes < len(reqs)
+	}
+	if !merged {
+		t.Error("no two requests formed one class; the test does not exercise classes")
 	}
 	if !dropped {
 		t.Error("no instance lost an arc to pruning; the test does not exercise it")
 	}
+}
+
+// perRequest builds the optimiser's problem with a row of arcs for each
+// request, as problem would with no two requests alike: the reference the
+// classes are checked against.
+func perRequest(s *Service, reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.Problem {
+	now := minutes(s.Now())
+	cost := func(e Explanation, sl slot) int64 {
+		return e.UrgencyWeight*(minutes(sl.starts)-now) + e.LanguagePenalty + e.LoadCost
+	}
+	p := &match.Problem{Left: len(reqs), Capacity: make([]int32, len(slots)), Skip: make([]int64, len(reqs))}
+	for j, sl := range slots {
+		p.Capacity[j] = int32(sl.free)
+	}
+	takers := make([]int, len(sps))
+	for k, sp := range sps {
+		for _, r := range reqs {
+			if sp.Offers(r.Specialty) {
+				takers[k]++
+			}
+		}
+	}
+	// Each specialist's slots are a run of the sorted slots.
+	from, to := make([]int, len(sps)), make([]int, len(sps))
+	for j := len(slots) - 1; j >= 0; j-- {
+		from[slots[j].specialist] = j
+	}
+	for j, sl := range slots {
+		to[sl.specialist] = j + 1
+	}
+	var most int64
+	for i, r := range reqs {
+		for k, sp := range sps {
+			if !sp.Offers(r.Specialty) {
+				continue
+			}
+			// A request's cost with one specialist grows with the start, so
+			// the last fitting slot is the dearest; leaving a request out
+			// must cost more than it, pruned or not.
+			for j := to[k] - 1; j >= from[k]; j-- {
+				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
+					most = max(most, cost(e, slots[j]))
+					break
+				}
+			}
+			given := 0
+			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
+				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
+					p.Arcs = append(p.Arcs, match.Arc{Left: int32(i), Right: int32(j), Cost: cost(e, slots[j])})
+					given++
+				}
+			}
+		}
+	}
+	for i, r := range reqs {
+		p.Skip[i] = (most + 1) * s.weight(r.Urgency)
+	}
+	return p
 }
 
 // BenchmarkProblem builds and solves a day's problem: requests of six
@@ -120,15 +189,77 @@ func BenchmarkProblem(b *testing.B) {
 				reqs = append(reqs, &Request{Specialty: specialties[rng.IntN(6)], Language: "zh", Urgency: Urgencies[rng.IntN(3)],
 					CreatedAt: now.Add(-time.Duration(rng.IntN(24*60)) * time.Minute)})
 			}
-			load := make([]int64, len(sps))
-			b.ResetTimer()
-			for b.Loop() {
-				p := s.problem(reqs, sps, slots, load, true)
-				if _, err := match.Solve(p); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(len(p.Arcs)), "arcs")
-			}
+			benchmarkProblem(b, s, reqs, sps, slots, make([]int64, len(sps)))
 		})
+	}
+	b.Run("week20000x2000", func(b *testing.B) {
+		s, reqs, sps, slots, load := week(20_000, 2_000)
+		benchmarkProblem(b, s, reqs, sps, slots, load)
+	})
+}
+
+// week is a realistic week for the benchmarks: 18 specialties asked for
+// unevenly, three languages, urgencies of 5, 25 and 70 in a hundred, a
+// third of the requests held to one day's window; each specialist
+// practises two specialties, speaks one or two languages, holds some load
+// and offers ten hour-long slots of one place over two days of the week.
+func week(requests, specialists int) (*Service, []*Request, []*Specialist, []slot, []int64) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC) // a Monday
+	s := NewService(nil, nil)
+	s.Now = func() time.Time { return now }
+	s.Horizon = 7 * 24 * time.Hour
+	languages := []string{"zh", "hmn", "ii"}
+	language := func() string { return languages[min(int(rng.ExpFloat64()), 2)] }
+	var sps []*Specialist
+	var slots []slot
+	load := make([]int64, specialists)
+	for i := range specialists {
+		sp := &Specialist{ID: NewID(), Specialties: []string{Specialties[i%18], Specialties[(i+7)%18]}, Languages: []string{language()}}
+		if rng.IntN(2) == 0 {
+			sp.Languages = append(sp.Languages, language())
+		}
+		for _, d := range []time.Weekday{time.Weekday(1 + i%5), time.Weekday(1 + (i+2)%5)} {
+			sp.Hours = append(sp.Hours, Hours{Weekday: d, Start: "09:00", End: "14:00", SlotMinutes: 60, Capacity: 1})
+		}
+		sps = append(sps, sp)
+		slots = append(slots, s.slots(sp, i, now, now.Add(s.Horizon))...)
+		load[i] = int64(rng.IntN(11))
+	}
+	slices.SortFunc(slots, func(a, b slot) int {
+		if a.specialist != b.specialist {
+			return a.specialist - b.specialist
+		}
+		return a.starts.Compare(b.starts)
+	})
+	var reqs []*Request
+	for range requests {
+		u := Routine
+		switch x := rng.IntN(100); {
+		case x < 5:
+			u = Emergency
+		case x < 30:
+			u = Urgent
+		}
+		r := &Request{ID: NewID(), Specialty: Specialties[min(int(rng.ExpFloat64()*6), 17)], Language: language(), Urgency: u,
+			CreatedAt: now.Add(-time.Duration(rng.IntN(24*60)) * time.Minute)}
+		if rng.IntN(3) == 0 {
+			from := now.Add(time.Duration(rng.IntN(5)) * 24 * time.Hour)
+			r.Windows = []Window{{From: from, To: from.Add(10 * time.Hour)}}
+		}
+		reqs = append(reqs, r)
+	}
+	return s, reqs, sps, slots, load
+}
+
+func benchmarkProblem(b *testing.B, s *Service, reqs []*Request, sps []*Specialist, slots []slot, load []int64) {
+	b.ResetTimer()
+	for b.Loop() {
+		p := s.problem(reqs, sps, slots, load, true)
+		if _, err := match.SolveClasses(p); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(p.Arcs)), "arcs")
+		b.ReportMetric(float64(p.Classes), "classes")
 	}
 }

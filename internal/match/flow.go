@@ -42,7 +42,12 @@ func solve(p *Problem, first int) (*Solution, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := newFlow(p, rs, first)
+	return newFlow(p, rs, first).run()
+}
+
+// run places the supply, letting more arcs take part, until the potentials
+// prove the flow optimal over all arcs.
+func (f *flow) run() (*Solution, error) {
 	for {
 		f.reset()
 		feasible := f.place()
@@ -109,6 +114,11 @@ type flow struct {
 func newFlow(p *Problem, rs rows, first int) *flow {
 	f := &flow{p: p, R: int32(len(p.Capacity))}
 	f.group(rs)
+	return f.init(first)
+}
+
+// init readies f, its classes made, for the first round.
+func (f *flow) init(first int) *flow {
 	n := f.K + f.R + 1
 	f.t = n - 1
 	f.used = make([]int32, f.R)

@@ -2,8 +2,9 @@
 // optimiser behind consultation matching, where requests (left nodes) are
 // given to specialists' slots (right nodes) at the lowest total cost.
 //
-// Solve takes the sparse, capacitated form a day of requests has; Assign
-// takes a dense square cost matrix. Both are exact on integer costs. The
+// Solve takes the sparse, capacitated form a day of requests has, and
+// SolveClasses the same with alike requests given once as a class; Assign
+// takes a dense square cost matrix. All are exact on integer costs. The
 // package imports no other part of Tide.
 package match
 
