@@ -80,7 +80,7 @@ type Member struct {
 
 	// Set by the service for the store: the sealed ID number, its keyed hash
 	// and the normalised phone.
-	IDSealed  string `json:"-"`
+	IDSealed  []byte `json:"-"`
 	IDHash    string `json:"-"`
 	PhoneNorm string `json:"-"`
 }

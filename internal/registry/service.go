@@ -15,8 +15,8 @@ import (
 
 // Sealer encrypts ID numbers and hashes them for lookup.
 type Sealer interface {
-	Seal(plain string) string
-	Open(sealed string) (string, error)
+	Seal(plain string) []byte
+	Open(sealed []byte) (string, error)
 	Hash(plain string) string
 }
 
@@ -238,7 +238,7 @@ func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now 
 	h.Cadre.Phone = strings.TrimSpace(h.Cadre.Phone)
 	for i := range h.Members {
 		m := &h.Members[i]
-		m.IDSealed, m.IDHash = "", ""
+		m.IDSealed, m.IDHash = nil, ""
 		if m.IDNumber != "" {
 			m.IDSealed, m.IDHash = s.sealer.Seal(m.IDNumber), s.sealer.Hash(m.IDNumber)
 		}
@@ -324,7 +324,7 @@ func (s *Service) reveal(a *tide.Actor, h *Household) error {
 	full := a.HasAny(idViewer...)
 	for i := range h.Members {
 		m := &h.Members[i]
-		if m.IDSealed != "" {
+		if len(m.IDSealed) > 0 {
 			id, err := s.sealer.Open(m.IDSealed)
 			if err != nil {
 				return fmt.Errorf("household %s member %d: %w", h.Ref, i, err)

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,7 +19,7 @@ func TestSealOpenHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := s.Seal("52010119800101001X"), s.Seal("52010119800101001X")
-	if a == b {
+	if bytes.Equal(a, b) {
 		t.Error("two seals of one value are equal; the nonce is not random")
 	}
 	if got, err := s.Open(a); err != nil || got != "52010119800101001X" {
