@@ -95,7 +95,6 @@ const (
 	MaxIncome     = 1_000_000_000_00 // a billion in major units: anything above is a typo
 )
 
-
 // Validate checks the household's own fields and members; the village's
 // existence and scope are checked by the service.
 func (h *Household) Validate(now time.Time) error {

@@ -15,8 +15,8 @@ import (
 
 // Sealer encrypts ID numbers and hashes them for lookup.
 type Sealer interface {
-	Seal(plain string) []byte
-	Open(sealed []byte) (string, error)
+	SealBytes(plain string) []byte
+	OpenBytes(sealed []byte) (string, error)
 	Hash(plain string) string
 }
 
@@ -240,7 +240,7 @@ func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now 
 		m := &h.Members[i]
 		m.IDSealed, m.IDHash = nil, ""
 		if m.IDNumber != "" {
-			m.IDSealed, m.IDHash = s.sealer.Seal(m.IDNumber), s.sealer.Hash(m.IDNumber)
+			m.IDSealed, m.IDHash = s.sealer.SealBytes(m.IDNumber), s.sealer.Hash(m.IDNumber)
 		}
 		m.PhoneNorm = NormalizePhone(m.Phone)
 	}
@@ -325,7 +325,7 @@ func (s *Service) reveal(a *tide.Actor, h *Household) error {
 	for i := range h.Members {
 		m := &h.Members[i]
 		if len(m.IDSealed) > 0 {
-			id, err := s.sealer.Open(m.IDSealed)
+			id, err := s.sealer.OpenBytes(m.IDSealed)
 			if err != nil {
 				return fmt.Errorf("household %s member %d: %w", h.Ref, i, err)
 			}

@@ -89,10 +89,25 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	return key, nil
 }
 
-// Seal encrypts plain: the nonce, then the ciphertext and its tag. Each call
-// gives a different value. It is bytes, kept as they are, since text would
-// make every stored value a third longer and cost an encoding both ways.
-func (s *Sealer) Seal(plain string) []byte {
+// Seal encrypts plain and writes it as base64 text without padding, for
+// columns that hold text; each call gives a different value.
+func (s *Sealer) Seal(plain string) string {
+	return base64.RawStdEncoding.EncodeToString(s.SealBytes(plain))
+}
+
+// Open decrypts what Seal made.
+func (s *Sealer) Open(sealed string) (string, error) {
+	b, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", errors.New("sealed value is malformed")
+	}
+	return s.OpenBytes(b)
+}
+
+// SealBytes encrypts plain: the nonce, then the ciphertext and its tag. Each
+// call gives a different value. Kept as bytes, it is a quarter shorter than
+// Seal's text and costs no encoding either way.
+func (s *Sealer) SealBytes(plain string) []byte {
 	n := s.aead.NonceSize()
 	out := make([]byte, n, n+len(plain)+s.aead.Overhead())
 	if _, err := rand.Read(out); err != nil {
@@ -101,8 +116,8 @@ func (s *Sealer) Seal(plain string) []byte {
 	return s.aead.Seal(out, out, []byte(plain), nil)
 }
 
-// Open decrypts what Seal made.
-func (s *Sealer) Open(sealed []byte) (string, error) {
+// OpenBytes decrypts what SealBytes made.
+func (s *Sealer) OpenBytes(sealed []byte) (string, error) {
 	if len(sealed) < s.aead.NonceSize() {
 		return "", errors.New("sealed value is malformed")
 	}
