@@ -65,7 +65,7 @@ func checkAssistance(in *Assistance) error {
 		return tide.Invalid("kind", "kind must be one of %s", strings.Join(AssistanceKinds, ", "))
 	case in.Cost < 0 || in.Cost > MaxIncome:
 		return tide.Invalid("cost", "cost must be 0 or more")
-	case !datePattern.MatchString(in.Date):
+	case !isDateShape(in.Date):
 		return tide.Invalid("date", "date must be YYYY-MM-DD")
 	}
 	if _, err := time.Parse("2006-01-02", in.Date); err != nil {

@@ -6,7 +6,6 @@ package registry
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,7 +79,7 @@ type Member struct {
 
 	// Set by the service for the store: the sealed ID number, its keyed hash
 	// and the normalised phone.
-	IDSealed  string `json:"-"`
+	IDSealed  []byte `json:"-"`
 	IDHash    string `json:"-"`
 	PhoneNorm string `json:"-"`
 }
@@ -94,12 +93,6 @@ const (
 	MaxText       = 100
 	MaxIndicators = 40
 	MaxIncome     = 1_000_000_000_00 // a billion in major units: anything above is a typo
-)
-
-var (
-	idPattern        = regexp.MustCompile(`^[0-9A-Za-z]{4,32}$`)
-	indicatorPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
-	datePattern      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
 // Validate checks the household's own fields and members; the village's
@@ -129,7 +122,7 @@ func (h *Household) Validate(now time.Time) error {
 		}
 	}
 	for k := range h.Indicators {
-		if !indicatorPattern.MatchString(k) {
+		if !isIndicatorName(k) {
 			return tide.Invalid("indicators."+k, "indicator names are lower-case snake_case")
 		}
 	}
@@ -163,7 +156,7 @@ func (m *Member) validate(at string, now time.Time) error {
 		return tide.Invalid(at+"sex", "sex must be f, m or x")
 	case !validRelation(m.Relation):
 		return tide.Invalid(at+"relation", "relation must be one of %s", strings.Join(Relations, ", "))
-	case m.IDNumber != "" && !idPattern.MatchString(m.IDNumber):
+	case m.IDNumber != "" && !isIDNumber(m.IDNumber):
 		return tide.Invalid(at+"id_number", "an ID number is 4 to 32 letters and digits")
 	case len(m.IDNumber) == 18 && isChineseID(m.IDNumber) && !chineseIDChecksumOK(m.IDNumber):
 		return tide.Invalid(at+"id_number", "the check digit of this 18-digit ID number is wrong")
@@ -175,7 +168,7 @@ func (m *Member) validate(at string, now time.Time) error {
 			return tide.Invalid(at+f.name, "longer than %d characters", MaxText)
 		}
 	}
-	if !datePattern.MatchString(m.Birth) {
+	if !isDateShape(m.Birth) {
 		return tide.Invalid(at+"birth_date", "birth date must be YYYY-MM-DD")
 	}
 	b, err := time.Parse("2006-01-02", m.Birth)

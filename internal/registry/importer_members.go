@@ -78,7 +78,7 @@ func (s *Service) checkMember(now time.Time) func(m *Member) error {
 		}
 		if m.IDNumber != "" {
 			m.IDHash = s.sealer.Hash(m.IDNumber)
-			m.IDSealed = s.sealer.Seal(m.IDNumber)
+			m.IDSealed = s.sealer.SealBytes(m.IDNumber)
 		}
 		m.PhoneNorm = NormalizePhone(m.Phone)
 		return nil

@@ -47,7 +47,7 @@ func parseHeader(header []string) (*fileLayout, []RowError) {
 			bad = append(bad, RowError{Line: 1, Column: fmt.Sprintf("column %d", i+1), Message: "the column has no name"})
 			continue
 		case strings.HasPrefix(name, IndicatorPrefix):
-			if id := strings.TrimPrefix(name, IndicatorPrefix); !indicatorPattern.MatchString(id) {
+			if id := strings.TrimPrefix(name, IndicatorPrefix); !isIndicatorName(id) {
 				bad = append(bad, RowError{Line: 1, Column: name, Message: "an indicator column is ind_ and a lower-case snake_case name"})
 				continue
 			}

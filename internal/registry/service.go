@@ -15,8 +15,8 @@ import (
 
 // Sealer encrypts ID numbers and hashes them for lookup.
 type Sealer interface {
-	Seal(plain string) string
-	Open(sealed string) (string, error)
+	SealBytes(plain string) []byte
+	OpenBytes(sealed []byte) (string, error)
 	Hash(plain string) string
 }
 
@@ -238,9 +238,9 @@ func (s *Service) prepare(ctx context.Context, a *tide.Actor, h *Household, now 
 	h.Cadre.Phone = strings.TrimSpace(h.Cadre.Phone)
 	for i := range h.Members {
 		m := &h.Members[i]
-		m.IDSealed, m.IDHash = "", ""
+		m.IDSealed, m.IDHash = nil, ""
 		if m.IDNumber != "" {
-			m.IDSealed, m.IDHash = s.sealer.Seal(m.IDNumber), s.sealer.Hash(m.IDNumber)
+			m.IDSealed, m.IDHash = s.sealer.SealBytes(m.IDNumber), s.sealer.Hash(m.IDNumber)
 		}
 		m.PhoneNorm = NormalizePhone(m.Phone)
 	}
@@ -324,8 +324,8 @@ func (s *Service) reveal(a *tide.Actor, h *Household) error {
 	full := a.HasAny(idViewer...)
 	for i := range h.Members {
 		m := &h.Members[i]
-		if m.IDSealed != "" {
-			id, err := s.sealer.Open(m.IDSealed)
+		if len(m.IDSealed) > 0 {
+			id, err := s.sealer.OpenBytes(m.IDSealed)
 			if err != nil {
 				return fmt.Errorf("household %s member %d: %w", h.Ref, i, err)
 			}

@@ -89,23 +89,40 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	return key, nil
 }
 
-// Seal encrypts plain; each call gives a different ciphertext.
+// Seal encrypts plain and writes it as base64 text without padding, for
+// columns that hold text; each call gives a different value.
 func (s *Sealer) Seal(plain string) string {
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err)
-	}
-	return base64.RawStdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, []byte(plain), nil))
+	return base64.RawStdEncoding.EncodeToString(s.SealBytes(plain))
 }
 
 // Open decrypts what Seal made.
 func (s *Sealer) Open(sealed string) (string, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(b) < s.aead.NonceSize() {
+	if err != nil {
+		return "", errors.New("sealed value is malformed")
+	}
+	return s.OpenBytes(b)
+}
+
+// SealBytes encrypts plain: the nonce, then the ciphertext and its tag. Each
+// call gives a different value. Kept as bytes, it is a quarter shorter than
+// Seal's text and costs no encoding either way.
+func (s *Sealer) SealBytes(plain string) []byte {
+	n := s.aead.NonceSize()
+	out := make([]byte, n, n+len(plain)+s.aead.Overhead())
+	if _, err := rand.Read(out); err != nil {
+		panic(err)
+	}
+	return s.aead.Seal(out, out, []byte(plain), nil)
+}
+
+// OpenBytes decrypts what SealBytes made.
+func (s *Sealer) OpenBytes(sealed []byte) (string, error) {
+	if len(sealed) < s.aead.NonceSize() {
 		return "", errors.New("sealed value is malformed")
 	}
 	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, b[:n], b[n:], nil)
+	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], nil)
 	if err != nil {
 		return "", errors.New("sealed value does not open with this key")
 	}

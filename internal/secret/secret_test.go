@@ -24,6 +24,9 @@ func TestSealOpenHash(t *testing.T) {
 	if got, err := s.Open(a); err != nil || got != "52010119800101001X" {
 		t.Errorf("Open = %q, %v", got, err)
 	}
+	if got, err := s.OpenBytes(s.SealBytes("52010119800101001X")); err != nil || got != "52010119800101001X" {
+		t.Errorf("OpenBytes = %q, %v", got, err)
+	}
 	if s.Hash("x") != s.Hash("x") || s.Hash("x") == s.Hash("y") {
 		t.Error("hash is not a function of its input")
 	}

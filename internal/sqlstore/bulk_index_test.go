@@ -19,9 +19,9 @@ func bulkHouseholds(n int, tag string) []*registry.Household {
 	for i := range hs {
 		hs[i] = &registry.Household{Ref: fmt.Sprintf("%s%06d", tag, i), Village: regVillages[i%len(regVillages)], Status: registry.Identified,
 			Indicators: map[string]float64{}, CreatedAt: now, UpdatedAt: now, Members: []registry.Member{
-				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: "s", IDHash: testHash(fmt.Sprintf("%s%06da", tag, i)),
+				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: []byte("s"), IDHash: testHash(fmt.Sprintf("%s%06da", tag, i)),
 					Phone: "p", PhoneNorm: fmt.Sprintf("+86%s%06d", tag, i)},
-				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: "s", IDHash: testHash(fmt.Sprintf("%s%06db", tag, i))},
+				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: []byte("s"), IDHash: testHash(fmt.Sprintf("%s%06db", tag, i))},
 			}}
 	}
 	return hs

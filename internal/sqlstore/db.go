@@ -113,15 +113,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
 // Migrate applies every embedded migration not yet applied and returns how
 // many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
-	if err != nil {
-		return 0, err
-	}
-	gd := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		gd = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gd, db.db, sub)
+	p, err := db.migrations()
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
@@ -130,6 +122,19 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	return len(res), nil
+}
+
+// migrations returns the provider of the dialect's migrations: its SQL
+// files, and on SQLite those written in Go.
+func (db *DB) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return nil, err
+	}
+	if db.dialect == Postgres {
+		return goose.NewProvider(goose.DialectPostgres, db.db, sub)
+	}
+	return goose.NewProvider(goose.DialectSQLite3, db.db, sub, goose.WithGoMigrations(sqliteGoMigrations()...))
 }
 
 // rebind turns '?' placeholders into the dialect's own.

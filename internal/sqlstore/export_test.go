@@ -1,27 +1,24 @@
 package sqlstore
 
-import (
-	"context"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
-)
+import "context"
 
 // MigrateTo applies the embedded migrations up to version, so a test can
 // fill a schema as it was and check what a later migration makes of it.
 func (db *DB) MigrateTo(ctx context.Context, version int64) error {
-	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
-	if err != nil {
-		return err
-	}
-	gd := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		gd = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gd, db.db, sub)
+	p, err := db.migrations()
 	if err != nil {
 		return err
 	}
 	_, err = p.UpTo(ctx, version)
+	return err
+}
+
+// MigrateDownTo rolls the migrations back to version.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
 	return err
 }

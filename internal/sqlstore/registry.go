@@ -43,7 +43,7 @@ func insertMembers(ctx context.Context, stmt *sql.Stmt, h *registry.Household) e
 		if err != nil {
 			return err
 		}
-		_, err = stmt.ExecContext(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+		_, err = stmt.ExecContext(ctx, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, sealedArg(m.IDSealed),
 			hash, m.Phone, nullString(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance)
 		if err != nil {
 			if tide.ErrorCode(mapError(err)) == tide.ECONFLICT {

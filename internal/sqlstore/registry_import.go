@@ -159,7 +159,7 @@ func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
 			if err != nil {
 				return err
 			}
-			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, m.IDSealed,
+			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, sealedArg(m.IDSealed),
 				hash, m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
 				return err
 			}
@@ -212,6 +212,15 @@ func (tx *Tx) reserveHouseholdIDs(ctx context.Context, hs []*registry.Household)
 		h.ID = last + int64(i) + 1
 	}
 	return nil
+}
+
+// sealedArg is a sealed ID number as a statement argument: a member without
+// one has an empty value, never NULL.
+func sealedArg(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // nullable is s, or SQL NULL when s is empty.

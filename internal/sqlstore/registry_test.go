@@ -50,8 +50,8 @@ func regHouseholds(t *testing.T, db *sqlstore.DB, n int, status registry.Status)
 		hs[i] = &registry.Household{Ref: ref, Village: regVillages[i%len(regVillages)], Status: status,
 			IncomePerPerson: int64(100000 + i), Indicators: map[string]float64{"food_secure": 1}, CreatedAt: now, UpdatedAt: now,
 			Members: []registry.Member{
-				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: "sealed", IDHash: testHash(fmt.Sprintf("h%s%05da", status, i))},
-				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: "sealed", IDHash: testHash(fmt.Sprintf("h%s%05db", status, i))},
+				{Name: "甲", Sex: "m", Birth: "1970-01-01", Relation: "head", IDSealed: []byte("sealed"), IDHash: testHash(fmt.Sprintf("h%s%05da", status, i))},
+				{Name: "乙", Sex: "f", Birth: "1972-01-01", Relation: "spouse", IDSealed: []byte("sealed"), IDHash: testHash(fmt.Sprintf("h%s%05db", status, i))},
 			}}
 		changes[i] = audit.Change{Actor: "test", Action: "create", Entity: "household", EntityID: ref}
 	}
