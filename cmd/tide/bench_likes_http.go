@@ -95,7 +95,7 @@ func benchHTTPLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) 
 			for n := 0; !stop.Load(); n++ {
 				v := i + (n%mine)*o.conns
 				t0 := time.Now()
-				status, err := c.likes(addr, path, viewerAddr(v), body)
+				status, err := c.post(addr, path, body, "X-Forwarded-For", viewerAddr(v))
 				switch {
 				case err != nil:
 					other++
@@ -142,27 +142,6 @@ func benchHTTPLikes(ctx context.Context, o likesBenchOptions) (likesRow, error) 
 // viewerAddr is the address of viewer v, as a proxy would pass it on.
 func viewerAddr(v int) string {
 	return "10." + strconv.Itoa(v>>16&255) + "." + strconv.Itoa(v>>8&255) + "." + strconv.Itoa(v&255)
-}
-
-// likes posts one batch of taps from a viewer's address and returns the
-// answer's status.
-func (b *benchConn) likes(host, path, from, body string) (int, error) {
-	q := b.req[:0]
-	q = append(q, "POST "...)
-	q = append(q, path...)
-	q = append(q, " HTTP/1.1\r\nHost: "...)
-	q = append(q, host...)
-	q = append(q, "\r\nX-Forwarded-For: "...)
-	q = append(q, from...)
-	q = append(q, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-	q = strconv.AppendInt(q, int64(len(body)), 10)
-	q = append(q, "\r\n\r\n"...)
-	q = append(q, body...)
-	b.req = q
-	if _, err := b.c.Write(q); err != nil {
-		return 0, err
-	}
-	return b.answer()
 }
 
 // benchRedisLikes has as many clients as HTTP connections each send
