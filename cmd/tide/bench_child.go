@@ -64,7 +64,8 @@ func runPlan(ctx context.Context, env *Env, p loadPlan, inProcess bool) (*loadRe
 		return p.run(), nil
 	}
 	c, err := startBenchChild(ctx, env, "livesale-buyers", "--addr", p.addr, "--room", p.room, "--product", p.product,
-		"--limit", strconv.FormatInt(p.limit, 10), "--duration", p.duration.String(), "--pace", p.pace.String())
+		"--limit", strconv.FormatInt(p.limit, 10), "--duration", p.duration.String(), "--pace", p.pace.String(),
+		"--random-keys="+strconv.FormatBool(p.randomKeys))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +77,10 @@ func runPlan(ctx context.Context, env *Env, p loadPlan, inProcess bool) (*loadRe
 		return nil, err
 	}
 	var r loadResult
-	return &r, c.result(&r)
+	cpu := processCPU()
+	err = c.result(&r)
+	r.ServerCPU = processCPU() - cpu
+	return &r, err
 }
 
 // runBenchBuyers is the buyers' process: tokens come one a line on its
@@ -91,6 +95,7 @@ func runBenchBuyers(ctx context.Context, env *Env, args []string) error {
 	fs.Int64Var(&p.limit, "limit", 1, "acknowledged orders to stop at")
 	fs.DurationVar(&p.duration, "duration", time.Second, "time to stop at")
 	fs.DurationVar(&p.pace, "pace", 0, "pause between a buyer's orders")
+	fs.BoolVar(&p.randomKeys, "random-keys", false, "send random idempotency keys, not ULIDs")
 	if err := fs.Parse(args); err != nil || p.addr == "" || p.room == "" || p.product == "" {
 		return usageError{"want: tide bench livesale-buyers --addr HOST:PORT --room ID --product ID, tokens on standard input"}
 	}

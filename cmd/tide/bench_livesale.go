@@ -27,6 +27,7 @@ type liveBenchOptions struct {
 	postgres, redis string
 	cpuProfile      string
 	inProcess       bool
+	randomKeys      bool
 }
 
 func runBenchLivesale(ctx context.Context, env *Env, args []string) error {
@@ -42,7 +43,8 @@ func runBenchLivesale(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.postgres, "postgres", o.postgres, "PostgreSQL URL of the UPDATE-per-order reference")
 	fs.StringVar(&o.redis, "redis", o.redis, "Redis address of the Lua-script reference (empty: skip)")
 	fs.BoolVar(&o.inProcess, "in-process", o.inProcess, "run the buyers and viewers in this process, not a second one")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile of the whole run to this file")
+	fs.BoolVar(&o.randomKeys, "random-keys", o.randomKeys, "send random idempotency keys (as UUIDv4s are), not time-ordered ULIDs as the live page does")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write a CPU profile of the server while Tide's own run goes to this file")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -83,17 +85,6 @@ type liveBenchRow struct {
 // references behind the same route.
 func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	out := env.Stdout
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 	if err := raiseFileLimit(2*o.buyers + 256); err != nil {
 		return err
 	}
@@ -119,15 +110,19 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	fmt.Fprintf(out, "tide bench livesale: %s buyers at once, stock %s, at most %s orders or %s a run; %s, GOMAXPROCS %d, %d CPUs\n",
 		thousands(int64(o.buyers)), thousands(o.stock), thousands(o.orders), o.duration, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
 	plan := loadPlan{addr: m.Listener.Addr().String(), room: sale.Room, product: sale.Product, tokens: sale.Tokens,
-		limit: o.orders, duration: o.duration}
+		limit: o.orders, duration: o.duration, randomKeys: o.randomKeys}
 	if o.viewers > 0 {
 		return benchViewers(ctx, env, o, plan)
 	}
-	fmt.Fprintln(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key, over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same route handler")
+	fmt.Fprintf(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key (%s), over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same route handler\n", keyKind(o.randomKeys))
 
 	fmt.Fprintln(env.Stderr, "tide ...")
-	res, err := runPlan(ctx, env, plan, o.inProcess)
+	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
+		return err
+	}
+	res, err := runPlan(ctx, env, plan, o.inProcess)
+	if err := errors.Join(err, stopProfile()); err != nil {
 		return err
 	}
 	sales, err := m.DB.ProductSales(ctx, sale.Product)
@@ -249,10 +244,11 @@ func serveReference(m *Main, placer web.OrderPlacer) (*reference, error) {
 
 func printLiveBench(out io.Writer, rows []liveBenchRow) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "placer\tacknowledged\torders/s\tp50\tp99\tsold out\terrors\tcheck\t")
+	fmt.Fprintln(tw, "placer\tacknowledged\torders/s\tp50\tp99\tsold out\terrors\tserver CPU/order\tload CPU/order\tcheck\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.res.Acked), thousands(int64(r.res.rate())),
-			duration(r.res.P50), duration(r.res.P99), thousands(r.res.SoldOut), thousands(r.res.Other), r.check)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, thousands(r.res.Acked), thousands(int64(r.res.rate())),
+			duration(r.res.P50), duration(r.res.P99), thousands(r.res.SoldOut), thousands(r.res.Other),
+			r.res.perOrder(r.res.ServerCPU), r.res.perOrder(r.res.LoadCPU), r.check)
 	}
 	tw.Flush()
 	for _, r := range rows {
@@ -260,4 +256,31 @@ func printLiveBench(out io.Writer, rows []liveBenchRow) {
 			fmt.Fprintf(out, "%s: first error: %s\n", r.name, r.res.FirstErr)
 		}
 	}
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called; with no path it does nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+func keyKind(random bool) string {
+	if random {
+		return "random, as UUIDv4s are"
+	}
+	return "a ULID, as the live page makes it"
 }

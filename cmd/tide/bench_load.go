@@ -3,15 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 )
 
 // benchConn is one keep-alive HTTP/1.1 connection of the load generator:
@@ -114,10 +119,22 @@ type loadResult struct {
 	Elapsed               time.Duration
 	// P50 and P99 are the latencies of acknowledged orders.
 	P50, P99 time.Duration
-	FirstErr string `json:",omitempty"`
+	// LoadCPU is the processor time the load generator's process spent in
+	// the run, ServerCPU the server's; with the load in a second process
+	// they tell where each order's cost lies, however busy the machine.
+	LoadCPU, ServerCPU time.Duration
+	FirstErr           string `json:",omitempty"`
 }
 
 func (r *loadResult) rate() float64 { return float64(r.Acked) / r.Elapsed.Seconds() }
+
+// perOrder is d shared by the acknowledged orders, in microseconds.
+func (r *loadResult) perOrder(d time.Duration) string {
+	if r.Acked == 0 || d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f µs", float64(d.Microseconds())/float64(r.Acked))
+}
 
 // loadPlan is one run: buyers at once, each on its own connection with its
 // own token, ordering one unit at a time under fresh idempotency keys until
@@ -128,6 +145,28 @@ type loadPlan struct {
 	limit               int64
 	duration            time.Duration
 	pace                time.Duration // a pause between a buyer's orders; 0: none
+	// randomKeys sends random idempotency keys, as a client making UUIDv4s
+	// does, rather than the time-ordered ULIDs of Tide's live page.
+	randomKeys bool
+}
+
+// appendKey appends a fresh idempotency key: a ULID, as the live page makes
+// one, or 128 random bits in hex.
+func appendKey(b []byte, random bool) []byte {
+	var id ulid.ULID
+	if !random {
+		id.SetTime(ulid.Now())
+	} else {
+		binary.BigEndian.PutUint64(id[:8], rand.Uint64())
+	}
+	binary.BigEndian.PutUint64(id[6:14], rand.Uint64())
+	binary.BigEndian.PutUint16(id[14:], uint16(rand.Uint32()))
+	if random {
+		return hex.AppendEncode(b, id[:])
+	}
+	var t [ulid.EncodedSize]byte
+	id.MarshalTextTo(t[:])
+	return append(b, t[:]...)
 }
 
 func (p loadPlan) run() *loadResult {
@@ -142,8 +181,8 @@ func (p loadPlan) run() *loadResult {
 		body     = `{"product":"` + p.product + `","quantity":1}`
 		deadline = time.Now().Add(p.duration)
 	)
-	start := time.Now()
-	for i, token := range p.tokens {
+	start, cpu := time.Now(), processCPU()
+	for _, token := range p.tokens {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -166,9 +205,8 @@ func (p loadPlan) run() *loadResult {
 			}
 			defer c.c.Close()
 			key := make([]byte, 0, 32)
-			for n := 0; !stop.Load(); n++ {
-				key = strconv.AppendInt(append(key[:0], 'b'), int64(i), 36)
-				key = strconv.AppendInt(append(key, '-'), int64(n), 36)
+			for !stop.Load() {
+				key = appendKey(key[:0], p.randomKeys)
 				t0 := time.Now()
 				status, err := c.order(p.addr, p.room, token, string(key), body)
 				switch {
@@ -204,6 +242,7 @@ func (p loadPlan) run() *loadResult {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	res.LoadCPU = processCPU() - cpu
 	res.Acked = acked.Load()
 	slices.Sort(lats)
 	res.P50, res.P99 = percentile(lats, 0.50), percentile(lats, 0.99)

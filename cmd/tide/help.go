@@ -110,7 +110,8 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       temporary file are removed at the end. Exit status 1 when answers differ.
 
   tide bench livesale [--buyers C] [--stock S] [--duration D] [--orders N]
-                      [--postgres URL] [--redis ADDR] [--viewers V] [--cpuprofile FILE]
+                      [--postgres URL] [--redis ADDR] [--viewers V] [--random-keys]
+                      [--cpuprofile FILE]
       Serves Tide in process on a temporary SQLite folder with the production settings,
       makes C buyers (default 256) and a live room with one product of S units (default
       100,000), and has the buyers order one unit at a time over keep-alive HTTP until it is
@@ -120,6 +121,11 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       127.0.0.1:6379, skipped when down), a PostgreSQL UPDATE per order (--postgres or
       TIDE_BENCH_POSTGRES) and a handler that answers at once. With --viewers, V viewers
       follow the room while it sells and the delivery lag of its updates is printed.
+      Each order carries a fresh Idempotency-Key: a ULID, as the live page makes it, or
+      with --random-keys 128 random bits, as a client sending UUIDv4s does. The table
+      gives each run's processor time per acknowledged order in the server and in the
+      load generator (a second process). --cpuprofile profiles the server during Tide's
+      run.
 
   tide bench match [--n N] [--span S] [--seed SEED] [--requests R] [--specialists P]
                    [--slots H] [--specialties K] [--languages L] [--dir DIR] [--python PATH]

@@ -46,6 +46,8 @@ type DB struct {
 	// writer; a transaction waiting here starts the moment the one before it
 	// ends, where one left to SQLite's busy handler sleeps and polls.
 	writer sync.Mutex
+	// orderInserts are the order engine's INSERTs, prepared once each.
+	orderInserts preparedInserts
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }

@@ -16,9 +16,19 @@
     for (var k in extra || {}) { headers[k] = extra[k]; }
     return fetch(path, { method: "POST", headers: headers, credentials: "same-origin", body: JSON.stringify(body) });
   }
+  // newKey makes an idempotency key that sorts by time, as a ULID does: the
+  // time in milliseconds, then 80 random bits, in Crockford's base 32. The
+  // server stores keys in an index, and keys that come in time order are
+  // added at its end rather than each on a page of its own.
+  var crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   function newKey() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+    var s = "", t = Date.now(), i;
+    for (i = 0; i < 10; i++) { s = crockford.charAt(t % 32) + s; t = Math.floor(t / 32); }
+    var r = new Uint8Array(16);
+    if (window.crypto && crypto.getRandomValues) { crypto.getRandomValues(r); }
+    else { for (i = 0; i < 16; i++) { r[i] = Math.floor(Math.random() * 256); } }
+    for (i = 0; i < 16; i++) { s += crockford.charAt(r[i] % 32); }
+    return s;
   }
   function productName(id) {
     var el = byId("product-" + id);
