@@ -61,7 +61,9 @@ func (c *benchChild) result(v any) error {
 // runPlan runs the buyers here, or in a second process.
 func runPlan(ctx context.Context, env *Env, p loadPlan, inProcess bool) (*loadResult, error) {
 	if inProcess {
-		return p.run(), nil
+		r := p.run()
+		r.LoadCPU = 0 // the process's time is the server's too
+		return r, nil
 	}
 	c, err := startBenchChild(ctx, env, "livesale-buyers", "--addr", p.addr, "--room", p.room, "--product", p.product,
 		"--limit", strconv.FormatInt(p.limit, 10), "--duration", p.duration.String(), "--pace", p.pace.String(),

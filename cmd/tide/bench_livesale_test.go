@@ -26,13 +26,13 @@ func TestBenchLivesale(t *testing.T) {
 	out := stdout.String()
 	want := []string{
 		`(?m)^oversell check \(tide\): 300 acknowledged, 300 units in stored orders, 0 available of 300: ok$`,
-		`(?m)^ *placer +acknowledged +orders/s +p50 +p99 +sold out +errors +check *$`,
-		`(?m)^ *tide: engine, SQLite group commit +300 +[0-9,]+ +[0-9.]+ [mµ]?s +[0-9.]+ [mµ]?s +[1-9][0-9]* +0 +ok *$`,
-		`(?m)^ *null: answers at once \(HTTP ceiling\) +[0-9,]+ +[0-9,]+ .* 0 +- *$`,
-		`(?m)(^ *redis: Lua decrement, not durable +300 .* 0 +ok *$)|(^redis: skipped \(127.0.0.1:6379: .*\)$)`,
+		`(?m)^ *placer +acknowledged +orders/s +p50 +p99 +sold out +errors +server CPU/order +load CPU/order +check *$`,
+		`(?m)^ *tide: engine, SQLite group commit +300 +[0-9,]+ +[0-9.]+ [mµ]?s +[0-9.]+ [mµ]?s +[1-9][0-9]* +0 +- +- +ok *$`,
+		`(?m)^ *null: answers at once \(HTTP ceiling\) +[0-9,]+ +[0-9,]+ .* 0 +- +- +- *$`,
+		`(?m)(^ *redis: Lua decrement, not durable +300 .* 0 +- +- +ok *$)|(^redis: skipped \(127.0.0.1:6379: .*\)$)`,
 	}
 	if pg != "" {
-		want = append(want, `(?m)^ *postgresql: UPDATE per order +300 .* 0 +ok *$`)
+		want = append(want, `(?m)^ *postgresql: UPDATE per order +300 .* 0 +- +- +ok *$`)
 	} else {
 		want = append(want, `(?m)^postgresql: skipped \(give --postgres URL\)$`)
 	}

@@ -52,6 +52,9 @@ type DB struct {
 	Now func() time.Time
 }
 
+// sqliteIdleConns is how many SQLite connections stay open between uses.
+const sqliteIdleConns = 64
+
 // Open connects to url: "sqlite:PATH" or a "postgres://" URL. It does not
 // migrate; call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -91,6 +94,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if d == SQLite {
+		// A new SQLite connection reads and parses the whole schema before
+		// its first query. With database/sql's two idle connections, every
+		// burst of concurrent reads (a live sale's buyers signing in at
+		// once) opened connections, parsed the schema and closed them
+		// again; kept idle, they are parsed once.
+		db.SetMaxIdleConns(sqliteIdleConns)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
