@@ -60,6 +60,11 @@ func (c *benchChild) result(v any) error {
 
 // runPlan runs the buyers here, or in a second process.
 func runPlan(ctx context.Context, env *Env, p loadPlan, inProcess bool) (*loadResult, error) {
+	if p.warm != nil {
+		if err := p.warm(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if inProcess {
 		r := p.run()
 		r.LoadCPU = 0 // the process's time is the server's too

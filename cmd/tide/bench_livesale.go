@@ -110,7 +110,15 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	fmt.Fprintf(out, "tide bench livesale: %s buyers at once, stock %s, at most %s orders or %s a run; %s, GOMAXPROCS %d, %d CPUs\n",
 		thousands(int64(o.buyers)), thousands(o.stock), thousands(o.orders), o.duration, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
 	plan := loadPlan{addr: m.Listener.Addr().String(), room: sale.Room, product: sale.Product, tokens: sale.Tokens,
-		limit: o.orders, duration: o.duration, randomKeys: o.randomKeys}
+		limit: o.orders, duration: o.duration, randomKeys: o.randomKeys,
+		warm: func(ctx context.Context) error {
+			for _, t := range sale.Tokens {
+				if _, err := m.Users.AuthenticateActor(ctx, t); err != nil {
+					return fmt.Errorf("sign in a buyer: %w", err)
+				}
+			}
+			return nil
+		}}
 	if o.viewers > 0 {
 		return benchViewers(ctx, env, o, plan)
 	}

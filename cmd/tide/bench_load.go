@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -148,6 +149,11 @@ type loadPlan struct {
 	// randomKeys sends random idempotency keys, as a client making UUIDv4s
 	// does, rather than the time-ordered ULIDs of Tide's live page.
 	randomKeys bool
+	// warm, when set, is called by the server's side before each run: the
+	// buyers of a sale have signed in and opened the room before it starts,
+	// so each run is timed with their sessions known, as every reference's
+	// run is.
+	warm func(context.Context) error
 }
 
 // appendKey appends a fresh idempotency key: a ULID, as the live page makes

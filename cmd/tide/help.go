@@ -122,7 +122,9 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       TIDE_BENCH_POSTGRES) and a handler that answers at once. With --viewers, V viewers
       follow the room while it sells and the delivery lag of its updates is printed.
       Each order carries a fresh Idempotency-Key: a ULID, as the live page makes it, or
-      with --random-keys 128 random bits, as a client sending UUIDv4s does. The table
+      with --random-keys 128 random bits, as a client sending UUIDv4s does. Before each
+      run the buyers' tokens are signed in once, as buyers who opened the room before the
+      sale began would have been, so no run is timed with cold sessions. The table
       gives each run's processor time per acknowledged order in the server and in the
       load generator (a second process). --cpuprofile profiles the server during Tide's
       run.

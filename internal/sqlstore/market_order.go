@@ -79,6 +79,19 @@ const orderColumns = `id, room_id, product_id, region, buyer_id, quantity, unit_
 // out by the database itself and reported by index in skipped; finding which
 // ones costs a read only when some were.
 func (db *DB) InsertOrders(ctx context.Context, orders []*market.Order) (skipped []int, err error) {
+	// The statements are prepared on the pool before the transaction takes
+	// a connection: a pool of one connection would wait for itself.
+	var stmts [orderChunkLog + 1]*sql.Stmt
+	for n := len(orders); n > 0; {
+		size := min(orderChunk, 1<<(bits.Len(uint(n))-1))
+		i := bits.TrailingZeros(uint(size))
+		if stmts[i] == nil {
+			if stmts[i], err = db.orderStmt(ctx, size); err != nil {
+				return nil, err
+			}
+		}
+		n -= size
+	}
 	err = db.inTx(ctx, func(tx *Tx) error {
 		skipped = skipped[:0]
 		args := make([]any, 0, 13*min(len(orders), orderChunk))
@@ -90,11 +103,7 @@ func (db *DB) InsertOrders(ctx context.Context, orders []*market.Order) (skipped
 				args = append(args, o.ID, o.RoomID, o.ProductID, o.Region, o.BuyerID, o.Quantity, o.UnitPrice, o.Total,
 					o.Currency, string(o.State), nullString(o.IdempotencyKey), micros(o.CreatedAt), micros(o.UpdatedAt))
 			}
-			st, err := db.orderStmt(ctx, size)
-			if err != nil {
-				return err
-			}
-			res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+			res, err := tx.StmtContext(ctx, stmts[bits.TrailingZeros(uint(size))]).ExecContext(ctx, args...)
 			if err != nil {
 				return fmt.Errorf("insert %d orders: %w", len(chunk), err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,6 +159,34 @@ func TestInsertOrders(t *testing.T) {
 		list, total, err := db.FindOrders(ctx, market.OrderFilter{BuyerID: 1, Limit: 10})
 		if err != nil || total != 5 || len(list) != 5 {
 			t.Errorf("buyer 1's orders = %d of %d, %v; want 5", len(list), total, err)
+		}
+	})
+}
+
+// TestInsertOrdersInChunks writes a batch as statements of 256, 32, 8 and 4
+// rows on a pool of one connection, and reports repeated keys by their place
+// in the whole batch, whichever statement held them.
+func TestInsertOrdersInChunks(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		db.SQL().SetMaxOpenConns(1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, p := seedMarket(t, db)
+		if _, err := db.InsertOrders(ctx, newOrders(p, 1, "old-1", "old-2")); err != nil {
+			t.Fatal(err)
+		}
+		keys := make([]string, 300)
+		for i := range keys {
+			keys[i] = fmt.Sprint("new-", i)
+		}
+		keys[270], keys[299] = "old-1", "old-2"
+		skipped, err := db.InsertOrders(ctx, newOrders(p, 1, keys...))
+		if err != nil || !slices.Equal(skipped, []int{270, 299}) {
+			t.Fatalf("skipped = %v, %v; want [270 299]", skipped, err)
+		}
+		sales, err := db.ProductSales(ctx, p.ID)
+		if err != nil || sales.Total != 300 {
+			t.Errorf("stored units = %d, %v; want 300", sales.Total, err)
 		}
 	})
 }
