@@ -105,7 +105,6 @@ type flow struct {
 	heap    nodeHeap
 
 	phase   uint32   // one Dijkstra and the search that follows it
-	settled []uint32 // phase in which a node was last settled by Dijkstra
 	vis     []uint32 // phase in which a node was last entered by the search
 	curAt   []uint32 // phase in which cur[x] was set
 	cur     []int32  // next arc the search tries from a node
@@ -129,7 +128,6 @@ func (f *flow) init(first int) *flow {
 	f.dist = make([]int64, n)
 	f.done = make([]bool, n)
 	f.vis = make([]uint32, n)
-	f.settled = make([]uint32, n)
 	f.curAt = make([]uint32, n)
 	f.cur = make([]int32, n)
 	for i := range f.dist {

@@ -18,7 +18,6 @@ func (f *flow) shortest(src int32) (int64, bool) {
 			continue
 		}
 		f.done[x] = true
-		f.settled[x] = f.phase
 		if x == f.t {
 			f.heap = f.heap[:0]
 			return d, true
@@ -90,10 +89,13 @@ func (f *flow) clear() {
 }
 
 // push sends as much of class src's supply as a depth-first search finds
-// room for along arcs of reduced cost zero, through the nodes the last
-// Dijkstra settled (every node of the path it found is one) and into
-// slots with room. A node the search left without finding the sink is not
-// tried again in this phase.
+// room for along arcs of reduced cost zero and into slots with room. After
+// the repricing every such path is a shortest one, whether or not the last
+// Dijkstra settled its nodes: those it did not settle are at the sink's
+// distance, and a day's many equal slots put most of the paths among them,
+// so keeping the search to settled nodes would cost a Dijkstra for every
+// few units. A node the search left without finding the sink is not tried
+// again in this phase.
 func (f *flow) push(src int32) {
 	for f.rem[src] > 0 && f.vis[src] != f.phase {
 		f.path = f.path[:0]
@@ -124,8 +126,7 @@ func (f *flow) searchClass(k int32) bool {
 	for ; *c < f.aend[k]; *c++ {
 		a := *c
 		y := f.K + f.right[a]
-		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 ||
-			f.settled[y] != f.phase && f.used[f.right[a]] == f.p.Capacity[f.right[a]] {
+		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
@@ -151,7 +152,7 @@ func (f *flow) searchRight(y int32) bool {
 	for ; int(*c) < len(f.on[r]); *c++ {
 		a := f.on[r][*c]
 		k := f.classOf[a]
-		if f.vis[k] == f.phase || f.settled[k] != f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
+		if f.vis[k] == f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
