@@ -81,7 +81,8 @@ type flow struct {
 	members  []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
 	mstart   []int32
 	astart   []int32 // class k's arcs are astart[k] to astart[k+1]-1,
-	aend     []int32 // of which those before aend[k] take part
+	aend     []int32 // of which those before aend[k] take part,
+	byCost   []int32 // listed from astart[k] to aend[k]-1 cheapest first
 	offset   int64   // the constants taken off the rows
 	first    int     // arcs a class gains at a time, besides twice its units
 	choosing bool    // classes choose their arcs as they are placed
@@ -108,6 +109,8 @@ type flow struct {
 	vis     []uint32 // phase in which a node was last entered by the search
 	curAt   []uint32 // phase in which cur[x] was set
 	cur     []int32  // next arc the search tries from a node
+	roomAt  []uint32 // phase in which room[k] was set
+	room    []int32  // next arc to a slot with room the search tries from class k
 	path    []int32  // arcs of the path found: forward, backward, forward, …
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
@@ -130,6 +133,8 @@ func (f *flow) init(first int) *flow {
 	f.vis = make([]uint32, n)
 	f.curAt = make([]uint32, n)
 	f.cur = make([]int32, n)
+	f.roomAt = make([]uint32, f.K)
+	f.room = make([]int32, f.K)
 	for i := range f.dist {
 		f.dist[i] = inf
 	}
@@ -141,7 +146,11 @@ func (f *flow) init(first int) *flow {
 	}
 	slices.SortStableFunc(f.order, func(a, b int32) int { return cmp.Compare(f.skip[b], f.skip[a]) })
 	f.aend = append([]int32(nil), f.astart[1:]...)
+	f.byCost = make([]int32, f.astart[f.K])
 	if first == 0 && f.astart[f.K] <= allArcs {
+		for k := range f.K {
+			f.rank(k)
+		}
 		return f
 	}
 	f.first = first
@@ -164,6 +173,7 @@ func (f *flow) quota(k int32) int {
 // part, all of them when there are not many more than n.
 func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 	lo, hi := f.aend[k], f.astart[k+1]
+	defer f.rank(k)
 	if int(hi-lo) <= 2*n {
 		f.aend[k] = hi
 		return
@@ -184,6 +194,26 @@ func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 		}
 	}
 	f.aend[k] = end
+}
+
+// rank lists the arcs of class k that take part in byCost, cheapest first
+// and ties in their order. A right node's potential is never positive, so
+// no arc's reduced cost is below its cost plus its class's potential: the
+// Dijkstra and the search stop at the first arc of the list that is too
+// dear to matter, and of a class's hundreds of arcs most are.
+func (f *flow) rank(k int32) {
+	type arc struct {
+		cost int64
+		a    int32
+	}
+	row := make([]arc, 0, f.aend[k]-f.astart[k])
+	for a := f.astart[k]; a < f.aend[k]; a++ {
+		row = append(row, arc{f.cost[a], a})
+	}
+	slices.SortFunc(row, func(x, y arc) int { return cmp.Or(cmp.Compare(x.cost, y.cost), cmp.Compare(x.a, y.a)) })
+	for j, x := range row {
+		f.byCost[f.astart[k]+int32(j)] = x.a
+	}
 }
 
 func (f *flow) swapArcs(a, b int32) {
@@ -273,8 +303,11 @@ func (f *flow) activateUnderpriced() bool {
 func (f *flow) activateAll() bool {
 	added := false
 	for k := range f.K {
-		added = added || f.aend[k] < f.astart[k+1]
-		f.aend[k] = f.astart[k+1]
+		if f.aend[k] < f.astart[k+1] {
+			added = true
+			f.aend[k] = f.astart[k+1]
+			f.rank(k)
+		}
 	}
 	return added
 }

@@ -7,13 +7,19 @@ package match
 //
 // A right node with room left has potential 0 (its potential only falls
 // once it is full), so its arc to the sink costs nothing reduced, and no
-// path onward from it is shorter: reaching it is reaching the sink.
+// path onward from it is shorter: reaching it is reaching the sink. Once
+// no node in the heap is nearer than the sink, the sink's distance is
+// final: nodes as far as it would move no potential, and a day's many
+// equal slots would put thousands of them there.
 func (f *flow) shortest(src int32) (int64, bool) {
 	f.phase++
 	f.reach(src, 0)
 	for len(f.heap) > 0 {
 		e := f.heap.pop()
 		x, d := e.node, e.dist
+		if d >= f.dist[f.t] {
+			x, d = f.t, f.dist[f.t]
+		}
 		if f.done[x] || d > f.dist[x] {
 			continue
 		}
@@ -24,7 +30,10 @@ func (f *flow) shortest(src int32) (int64, bool) {
 		}
 		if x < f.K {
 			px := d + f.pi[x]
-			for a := f.astart[x]; a < f.aend[x]; a++ {
+			for _, a := range f.byCost[f.astart[x]:f.aend[x]] {
+				if px+f.cost[a] >= f.dist[f.t] {
+					break // no arc onward is shorter
+				}
 				r := f.right[a]
 				y := f.K + r
 				nd := px + f.cost[a] - f.pi[y]
@@ -115,16 +124,27 @@ func (f *flow) cursor(x, first int32) *int32 {
 }
 
 // searchClass extends f.path from class k: to the sink by leaving a unit
-// unassigned, or along an arc to a right node.
+// unassigned, or along an arc to a right node. A slot with room ends the
+// path at once, so the search goes through full slots, moving the classes
+// in them, only when k has no arc of reduced cost zero to one with room:
+// long paths through full slots use up the nodes that other units of the
+// class could have passed.
 func (f *flow) searchClass(k int32) bool {
 	f.vis[k] = f.phase
 	if s := f.skip[k]; s < inf && s+f.pi[k] == 0 {
 		f.endSlot = -1
 		return true
 	}
+	if f.roomFrom(k) {
+		return true
+	}
 	c := f.cursor(k, f.astart[k])
 	for ; *c < f.aend[k]; *c++ {
-		a := *c
+		a := f.byCost[*c]
+		if f.cost[a]+f.pi[k] > 0 {
+			*c = f.aend[k] // nor is any dearer arc of reduced cost zero
+			break
+		}
 		y := f.K + f.right[a]
 		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
 			continue
@@ -134,6 +154,30 @@ func (f *flow) searchClass(k int32) bool {
 			return true
 		}
 		f.path = f.path[:len(f.path)-1]
+	}
+	return false
+}
+
+// roomFrom extends f.path from class k along an arc of reduced cost zero to
+// a slot with room, if k has one. Slots only fill, so an arc passed over is
+// not tried again in this phase.
+func (f *flow) roomFrom(k int32) bool {
+	if f.roomAt[k] != f.phase {
+		f.roomAt[k], f.room[k] = f.phase, f.astart[k]
+	}
+	c := &f.room[k]
+	for ; *c < f.aend[k]; *c++ {
+		a := f.byCost[*c]
+		if f.cost[a]+f.pi[k] > 0 {
+			*c = f.aend[k]
+			break
+		}
+		r := f.right[a]
+		if f.used[r] < f.p.Capacity[r] && f.cost[a]+f.pi[k]-f.pi[f.K+r] == 0 {
+			f.path = append(f.path, a)
+			f.endSlot = r
+			return true
+		}
 	}
 	return false
 }
