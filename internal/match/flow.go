@@ -109,8 +109,7 @@ type flow struct {
 	vis     []uint32 // phase in which a node was last entered by the search
 	curAt   []uint32 // phase in which cur[x] was set
 	cur     []int32  // next arc the search tries from a node
-	roomAt  []uint32 // phase in which room[k] was set
-	room    []int32  // next arc to a slot with room the search tries from class k
+	room    []int32  // per class: where in byCost an arc to a slot with room may come first
 	path    []int32  // arcs of the path found: forward, backward, forward, …
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
@@ -133,7 +132,6 @@ func (f *flow) init(first int) *flow {
 	f.vis = make([]uint32, n)
 	f.curAt = make([]uint32, n)
 	f.cur = make([]int32, n)
-	f.roomAt = make([]uint32, f.K)
 	f.room = make([]int32, f.K)
 	for i := range f.dist {
 		f.dist[i] = inf
@@ -214,6 +212,7 @@ func (f *flow) rank(k int32) {
 	for j, x := range row {
 		f.byCost[f.astart[k]+int32(j)] = x.a
 	}
+	f.room[k] = f.astart[k]
 }
 
 func (f *flow) swapArcs(a, b int32) {
@@ -263,6 +262,7 @@ func (f *flow) reset() {
 		f.on[r] = f.on[r][:0]
 	}
 	for k := range f.K {
+		f.room[k] = f.astart[k]
 		f.rem[k] = f.mstart[k+1] - f.mstart[k]
 		least := f.skip[k]
 		for a := f.astart[k]; a < f.aend[k]; a++ {

@@ -159,21 +159,20 @@ func (f *flow) searchClass(k int32) bool {
 }
 
 // roomFrom extends f.path from class k along an arc of reduced cost zero to
-// a slot with room, if k has one. Slots only fill, so an arc passed over is
-// not tried again in this phase.
+// a slot with room, if k has one. Slots only fill, so an arc to a full one
+// is passed over for the rest of the round; the dearer arcs wait for the
+// class's potential to fall.
 func (f *flow) roomFrom(k int32) bool {
-	if f.roomAt[k] != f.phase {
-		f.roomAt[k], f.room[k] = f.phase, f.astart[k]
-	}
 	c := &f.room[k]
 	for ; *c < f.aend[k]; *c++ {
 		a := f.byCost[*c]
 		if f.cost[a]+f.pi[k] > 0 {
-			*c = f.aend[k]
 			break
 		}
 		r := f.right[a]
-		if f.used[r] < f.p.Capacity[r] && f.cost[a]+f.pi[k]-f.pi[f.K+r] == 0 {
+		if f.used[r] < f.p.Capacity[r] {
+			// Its potential is 0 and no reduced cost is negative, so this
+			// one's is zero.
 			f.path = append(f.path, a)
 			f.endSlot = r
 			return true
