@@ -88,6 +88,7 @@ type flow struct {
 	choosing bool    // classes choose their arcs as they are placed
 	order    []int32 // the order classes are placed in
 	scratch  []int64
+	ranked   []uint64
 	right    []int32 // per class arc
 	cost     []int64
 	flow     []int32
@@ -200,19 +201,30 @@ func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 // Dijkstra and the search stop at the first arc of the list that is too
 // dear to matter, and of a class's hundreds of arcs most are.
 func (f *flow) rank(k int32) {
-	type arc struct {
-		cost int64
-		a    int32
+	lo, hi := f.astart[k], f.aend[k]
+	least, most := int64(inf), int64(-inf)
+	for a := lo; a < hi; a++ {
+		least, most = min(least, f.cost[a]), max(most, f.cost[a])
 	}
-	row := make([]arc, 0, f.aend[k]-f.astart[k])
-	for a := f.astart[k]; a < f.aend[k]; a++ {
-		row = append(row, arc{f.cost[a], a})
+	row := f.byCost[lo:hi]
+	if most-least >= 1<<32 {
+		for j := range row {
+			row[j] = lo + int32(j)
+		}
+		slices.SortStableFunc(row, func(x, y int32) int { return cmp.Compare(f.cost[x], f.cost[y]) })
+	} else {
+		// Cost and place packed in one number sort fastest.
+		keys := f.ranked[:0]
+		for a := lo; a < hi; a++ {
+			keys = append(keys, uint64(f.cost[a]-least)<<32|uint64(a-lo))
+		}
+		slices.Sort(keys)
+		for j, key := range keys {
+			row[j] = lo + int32(uint32(key))
+		}
+		f.ranked = keys
 	}
-	slices.SortFunc(row, func(x, y arc) int { return cmp.Or(cmp.Compare(x.cost, y.cost), cmp.Compare(x.a, y.a)) })
-	for j, x := range row {
-		f.byCost[f.astart[k]+int32(j)] = x.a
-	}
-	f.room[k] = f.astart[k]
+	f.room[k] = lo
 }
 
 func (f *flow) swapArcs(a, b int32) {
