@@ -174,6 +174,7 @@ func BenchmarkProblem(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 			s := NewService(nil, nil)
+			s.Now = func() time.Time { return now }
 			s.Horizon = 24 * time.Hour
 			specialties := Specialties[:6]
 			var sps []*Specialist
