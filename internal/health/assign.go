@@ -132,12 +132,28 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 		}
 		return a.starts.Compare(b.starts)
 	})
-	p := s.problem(reqs, sps, slots, load, true)
-	sol, err := match.SolveClasses(p)
+	res, capacity, changes, err := s.plan(a, now, reqs, sps, slots, load)
 	if err != nil {
-		return nil, fmt.Errorf("assign: %w", err)
+		return nil, err
 	}
-	var cs []*Consultation
+	if len(res.Assigned) > 0 {
+		if err := s.store.Book(ctx, res.Assigned, capacity, changes); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// plan runs the optimiser over the requests and the free slots, in order of
+// specialist and start, and reads its solution back: the consultations it
+// makes, the requests it leaves open and the cost, with each consultation's
+// slot capacity and audit change for the store to book them by.
+func (s *Service) plan(a *tide.Actor, now time.Time, reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*AssignResult, []int, []audit.Change, error) {
+	res := &AssignResult{Assigned: []*Consultation{}, Unassigned: []string{}}
+	sol, err := match.SolveClasses(s.problem(reqs, sps, slots, load, true))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("assign: %w", err)
+	}
 	var capacity []int
 	var changes []audit.Change
 	for i, r := range reqs {
@@ -151,20 +167,11 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 		c := &Consultation{RequestID: r.ID, SpecialistID: sps[sl.specialist].ID, Starts: sl.starts, Minutes: sl.minutes,
 			Token: rand.Text(), Explanation: e, AssignedBy: "optimiser", CreatedAt: now}
 		res.Cost += c.Explanation.Cost
-		cs, capacity = append(cs, c), append(capacity, sl.capacity)
+		res.Assigned, capacity = append(res.Assigned, c), append(capacity, sl.capacity)
 		changes = append(changes, audit.Change{Actor: a.Name, Action: "assign", Entity: "consult_request", EntityID: r.ID,
 			Before: map[string]any{"state": RequestOpen}, After: c.audited()})
 	}
-	if len(cs) > 0 {
-		if err := s.store.Book(ctx, cs, capacity, changes); err != nil {
-			return nil, err
-		}
-	}
-	res.Assigned = cs
-	if res.Assigned == nil {
-		res.Assigned = []*Consultation{}
-	}
-	return res, nil
+	return res, capacity, changes, nil
 }
 
 // explain returns the terms of the cost of request r in slot sl of sp, who
