@@ -212,11 +212,18 @@ func (s *Service) weight(u Urgency) int64 {
 // fits reports whether a slot lies in one of the windows; no windows means
 // any time.
 func fits(ws []Window, sl slot) bool {
-	if len(ws) == 0 {
-		return true
+	return len(ws) == 0 || within(ws, sl.starts, sl.starts.Add(time.Duration(sl.minutes)*time.Minute))
+}
+
+// within reports whether one of the windows holds the time from start to
+// end.
+func within(ws []Window, start, end time.Time) bool {
+	for _, w := range ws {
+		if w.Holds(start, end) {
+			return true
+		}
 	}
-	end := sl.starts.Add(time.Duration(sl.minutes) * time.Minute)
-	return slices.ContainsFunc(ws, func(w Window) bool { return w.Holds(sl.starts, end) })
+	return false
 }
 
 // Reassign puts a request into the given slot of a specialist by an

@@ -32,9 +32,14 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 	now := minutes(s.Now())
 	p := &match.ClassProblem{Class: make([]int32, len(reqs)), Capacity: make([]int32, len(slots))}
 	wait := make([]int64, len(slots)) // minutes from now to each slot
+	ends := make([]time.Time, len(slots))
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
 		wait[j] = minutes(sl.starts) - now
+		ends[j] = sl.starts.Add(time.Duration(sl.minutes) * time.Minute)
+	}
+	fit := func(r *Request, j int) bool {
+		return len(r.Windows) == 0 || within(r.Windows, slots[j].starts, ends[j])
 	}
 	classes, size := classify(reqs, p.Class)
 	p.Classes = len(classes)
@@ -72,14 +77,14 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 			// the last fitting slot is the dearest; leaving a request out
 			// must cost more than it, pruned or not.
 			for j := to[k] - 1; j >= from[k]; j-- {
-				if fits(r.Windows, slots[j]) {
+				if fit(r, j) {
 					most = max(most, cost(j))
 					break
 				}
 			}
 			given := 0
 			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
-				if fits(r.Windows, slots[j]) {
+				if fit(r, j) {
 					p.Arcs = append(p.Arcs, match.Arc{Left: int32(c), Right: int32(j), Cost: cost(j)})
 					given++
 				}
