@@ -26,23 +26,36 @@ import (
 // start, all from now on.
 //
 // A week has hundreds of classes and thousands of slots, so what depends
-// only on the class and the specialist is weighed once for the pair, and a
-// slot adds only its wait and whether it fits the windows.
+// only on the class and the specialist is weighed once for the pair, which
+// slots fit is worked out once for each set of windows the classes share,
+// and the arcs are counted before they are written, so that hundreds of
+// thousands of them are not copied as they grow.
 func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.ClassProblem {
 	now := minutes(s.Now())
 	p := &match.ClassProblem{Class: make([]int32, len(reqs)), Capacity: make([]int32, len(slots))}
 	wait := make([]int64, len(slots)) // minutes from now to each slot
-	ends := make([]time.Time, len(slots))
 	for j, sl := range slots {
 		p.Capacity[j] = int32(sl.free)
 		wait[j] = minutes(sl.starts) - now
-		ends[j] = sl.starts.Add(time.Duration(sl.minutes) * time.Minute)
-	}
-	fit := func(r *Request, j int) bool {
-		return len(r.Windows) == 0 || within(r.Windows, slots[j].starts, ends[j])
 	}
 	classes, size := classify(reqs, p.Class)
 	p.Classes = len(classes)
+	fitting := make([][]bool, len(classes)) // the slots that fit each class, nil when all do
+	byWindows := make(map[string][]bool)
+	for c, r := range classes {
+		if len(r.Windows) == 0 {
+			continue
+		}
+		key := asks(r).windows
+		if byWindows[key] == nil {
+			fit := make([]bool, len(slots))
+			for j, sl := range slots {
+				fit[j] = fits(r.Windows, sl)
+			}
+			byWindows[key] = fit
+		}
+		fitting[c] = byWindows[key]
+	}
 	offering := make(map[string][]int) // specialists by specialty, in order
 	for k, sp := range sps {
 		for _, specialty := range sp.Specialties {
@@ -66,31 +79,40 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 		to[sl.specialist] = j + 1
 	}
 	var most int64
-	for c, r := range classes {
-		for _, k := range offering[r.Specialty] {
-			e, ok := s.pairing(r, sps[k], load[k])
-			if !ok {
-				continue
-			}
-			cost := func(j int) int64 { return e.UrgencyWeight*wait[j] + e.LanguagePenalty + e.LoadCost }
-			// A request's cost with one specialist grows with the start, so
-			// the last fitting slot is the dearest; leaving a request out
-			// must cost more than it, pruned or not.
-			for j := to[k] - 1; j >= from[k]; j-- {
-				if fit(r, j) {
-					most = max(most, cost(j))
-					break
+	arcs := func(add func(c, j int, cost int64)) {
+		for c, r := range classes {
+			fit := fitting[c]
+			for _, k := range offering[r.Specialty] {
+				e, ok := s.pairing(r, sps[k], load[k])
+				if !ok {
+					continue
 				}
-			}
-			given := 0
-			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
-				if fit(r, j) {
-					p.Arcs = append(p.Arcs, match.Arc{Left: int32(c), Right: int32(j), Cost: cost(j)})
-					given++
+				cost := func(j int) int64 { return e.UrgencyWeight*wait[j] + e.LanguagePenalty + e.LoadCost }
+				// A request's cost with one specialist grows with the start,
+				// so the last fitting slot is the dearest; leaving a request
+				// out must cost more than it, pruned or not.
+				for j := to[k] - 1; j >= from[k]; j-- {
+					if fit == nil || fit[j] {
+						most = max(most, cost(j))
+						break
+					}
+				}
+				given := 0
+				for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
+					if fit == nil || fit[j] {
+						add(c, j, cost(j))
+						given++
+					}
 				}
 			}
 		}
 	}
+	n := 0
+	arcs(func(int, int, int64) { n++ })
+	p.Arcs = make([]match.Arc, 0, n)
+	arcs(func(c, j int, cost int64) {
+		p.Arcs = append(p.Arcs, match.Arc{Left: int32(c), Right: int32(j), Cost: cost})
+	})
 	p.Skip = make([]int64, len(classes))
 	for c, r := range classes {
 		p.Skip[c] = (most + 1) * s.weight(r.Urgency)
