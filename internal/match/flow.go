@@ -89,6 +89,7 @@ type flow struct {
 	order    []int32 // the order classes are placed in
 	scratch  []int64
 	ranked   []uint64
+	merged   []int32
 	right    []int32 // per class arc
 	cost     []int64
 	flow     []int32
@@ -148,7 +149,7 @@ func (f *flow) init(first int) *flow {
 	f.byCost = make([]int32, f.astart[f.K])
 	if first == 0 && f.astart[f.K] <= allArcs {
 		for k := range f.K {
-			f.rank(k)
+			f.rank(k, f.astart[k])
 		}
 		return f
 	}
@@ -172,7 +173,7 @@ func (f *flow) quota(k int32) int {
 // part, all of them when there are not many more than n.
 func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 	lo, hi := f.aend[k], f.astart[k+1]
-	defer f.rank(k)
+	defer f.rank(k, lo)
 	if int(hi-lo) <= 2*n {
 		f.aend[k] = hi
 		return
@@ -196,35 +197,52 @@ func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 }
 
 // rank lists the arcs of class k that take part in byCost, cheapest first
-// and ties in their order. A right node's potential is never positive, so
-// no arc's reduced cost is below its cost plus its class's potential: the
+// and ties in their order; those before from are listed already, and the
+// others join them. A right node's potential is never positive, so no
+// arc's reduced cost is below its cost plus its class's potential: the
 // Dijkstra and the search stop at the first arc of the list that is too
 // dear to matter, and of a class's hundreds of arcs most are.
-func (f *flow) rank(k int32) {
+func (f *flow) rank(k, from int32) {
 	lo, hi := f.astart[k], f.aend[k]
+	f.room[k] = lo
 	least, most := int64(inf), int64(-inf)
-	for a := lo; a < hi; a++ {
+	for a := from; a < hi; a++ {
 		least, most = min(least, f.cost[a]), max(most, f.cost[a])
 	}
-	row := f.byCost[lo:hi]
+	row := f.byCost[from:hi]
 	if most-least >= 1<<32 {
 		for j := range row {
-			row[j] = lo + int32(j)
+			row[j] = from + int32(j)
 		}
 		slices.SortStableFunc(row, func(x, y int32) int { return cmp.Compare(f.cost[x], f.cost[y]) })
 	} else {
 		// Cost and place packed in one number sort fastest.
 		keys := f.ranked[:0]
-		for a := lo; a < hi; a++ {
-			keys = append(keys, uint64(f.cost[a]-least)<<32|uint64(a-lo))
+		for a := from; a < hi; a++ {
+			keys = append(keys, uint64(f.cost[a]-least)<<32|uint64(a-from))
 		}
 		slices.Sort(keys)
 		for j, key := range keys {
-			row[j] = lo + int32(uint32(key))
+			row[j] = from + int32(uint32(key))
 		}
 		f.ranked = keys
 	}
-	f.room[k] = lo
+	if from == lo {
+		return
+	}
+	// Arcs that join lie after those listed, so ties go to the listed.
+	listed, joined := f.byCost[lo:from], row
+	merged := f.merged[:0]
+	for len(listed) > 0 && len(joined) > 0 {
+		if f.cost[joined[0]] < f.cost[listed[0]] {
+			merged, joined = append(merged, joined[0]), joined[1:]
+		} else {
+			merged, listed = append(merged, listed[0]), listed[1:]
+		}
+	}
+	merged = append(append(merged, listed...), joined...)
+	copy(f.byCost[lo:hi], merged)
+	f.merged = merged
 }
 
 func (f *flow) swapArcs(a, b int32) {
@@ -315,10 +333,10 @@ func (f *flow) activateUnderpriced() bool {
 func (f *flow) activateAll() bool {
 	added := false
 	for k := range f.K {
-		if f.aend[k] < f.astart[k+1] {
+		if from := f.aend[k]; from < f.astart[k+1] {
 			added = true
 			f.aend[k] = f.astart[k+1]
-			f.rank(k)
+			f.rank(k, from)
 		}
 	}
 	return added
