@@ -113,6 +113,8 @@ type flow struct {
 	cur     []int32  // next arc the search tries from a node
 	room    []int32  // per class: where in byCost an arc to a slot with room may come first
 	path    []int32  // arcs of the path found: forward, backward, forward, …
+	pred    []int32  // per node: the arc the last Dijkstra reached it by
+	last    int32    // the node before the sink on the last Dijkstra's path
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
 
@@ -134,6 +136,7 @@ func (f *flow) init(first int) *flow {
 	f.vis = make([]uint32, n)
 	f.curAt = make([]uint32, n)
 	f.cur = make([]int32, n)
+	f.pred = make([]int32, n)
 	f.room = make([]int32, f.K)
 	for i := range f.dist {
 		f.dist[i] = inf
@@ -374,6 +377,8 @@ func (f *flow) place() bool {
 				return false
 			}
 			f.reprice(D)
+			f.trace(k)
+			f.augment(k)
 			f.push(k)
 		}
 	}

@@ -1,5 +1,7 @@
 package match
 
+import "slices"
+
 // shortest runs Dijkstra on reduced costs from class src and returns the
 // distance to the sink; false when the sink is out of reach. It stops at
 // the sink: nodes farther away keep no distance, and none at or beyond the
@@ -11,6 +13,9 @@ package match
 // no node in the heap is nearer than the sink, the sink's distance is
 // final: nodes as far as it would move no potential, and a day's many
 // equal slots would put thousands of them there.
+//
+// Each node keeps the arc it was last reached by, and the sink the node
+// before it, so that trace can follow the path found back.
 func (f *flow) shortest(src int32) (int64, bool) {
 	f.phase++
 	f.reach(src, 0)
@@ -40,24 +45,29 @@ func (f *flow) shortest(src int32) (int64, bool) {
 				switch {
 				case nd >= f.dist[y] || nd >= f.dist[f.t]:
 				case f.used[r] < f.p.Capacity[r]:
+					f.pred[y], f.last = a, y
 					f.reach(f.t, nd)
 				default:
+					f.pred[y] = a
 					f.reach(y, nd)
 				}
 			}
-			if s := f.skip[x]; s < inf {
+			if s := f.skip[x]; s < inf && px+s < f.dist[f.t] {
+				f.last = x
 				f.reach(f.t, px+s)
 			}
 			continue
 		}
 		r := x - f.K
 		px := d + f.pi[x]
-		if f.used[r] < f.p.Capacity[r] {
+		if f.used[r] < f.p.Capacity[r] && px < f.dist[f.t] {
+			f.last = x
 			f.reach(f.t, px)
 		}
 		for _, a := range f.on[r] {
 			k := f.classOf[a]
 			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] && nd < f.dist[f.t] {
+				f.pred[k] = a
 				f.reach(k, nd)
 			}
 		}
@@ -95,6 +105,27 @@ func (f *flow) clear() {
 		f.dist[x], f.done[x] = inf, false
 	}
 	f.touched = f.touched[:0]
+}
+
+// trace sets f.path to the path the last Dijkstra found from class src to
+// the sink, which the repricing made one of reduced cost zero.
+func (f *flow) trace(src int32) {
+	f.path = f.path[:0]
+	x := f.last
+	f.endSlot = -1
+	if x >= f.K {
+		f.endSlot = x - f.K
+	}
+	for x != src {
+		a := f.pred[x]
+		f.path = append(f.path, a)
+		if x >= f.K {
+			x = f.classOf[a]
+		} else {
+			x = f.K + f.right[a]
+		}
+	}
+	slices.Reverse(f.path)
 }
 
 // push sends as much of class src's supply as a depth-first search finds
