@@ -15,8 +15,11 @@ import (
 // The classes are placed by successive shortest paths, one class at a time,
 // those that lose most by being left out first: a Dijkstra on reduced costs
 // from the class stops at the sink, the potentials of the nodes it settled
-// move by their distance, and a depth-first search pushes as much of the
-// class's supply as fits along arcs of reduced cost zero. The potentials
+// move by their distance, the path it found takes what it can, and a
+// depth-first search pushes as much of the rest of the class's supply as
+// fits along arcs of reduced cost zero, into slots with room at once where
+// it can. Each class's arcs are ranked by cost, so that both stop reading a
+// class's arcs at the first too dear to matter. The potentials
 // stay valid on every residual arc, so the flow is optimal for the supply
 // placed so far. The prices in the Solution are the right nodes' potentials.
 //
