@@ -3,10 +3,8 @@ package health
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/tide-project/tide/internal/audit"
@@ -134,12 +132,28 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 		}
 		return a.starts.Compare(b.starts)
 	})
-	p := s.problem(reqs, sps, slots, load, true)
-	sol, err := match.SolveClasses(p)
+	res, capacity, changes, err := s.plan(a, now, reqs, sps, slots, load)
 	if err != nil {
-		return nil, fmt.Errorf("assign: %w", err)
+		return nil, err
 	}
-	var cs []*Consultation
+	if len(res.Assigned) > 0 {
+		if err := s.store.Book(ctx, res.Assigned, capacity, changes); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// plan runs the optimiser over the requests and the free slots, in order of
+// specialist and start, and reads its solution back: the consultations it
+// makes, the requests it leaves open and the cost, with each consultation's
+// slot capacity and audit change for the store to book them by.
+func (s *Service) plan(a *tide.Actor, now time.Time, reqs []*Request, sps []*Specialist, slots []slot, load []int64) (*AssignResult, []int, []audit.Change, error) {
+	res := &AssignResult{Assigned: []*Consultation{}, Unassigned: []string{}}
+	sol, err := match.SolveClasses(s.problem(reqs, sps, slots, load, true))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("assign: %w", err)
+	}
 	var capacity []int
 	var changes []audit.Change
 	for i, r := range reqs {
@@ -153,20 +167,11 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 		c := &Consultation{RequestID: r.ID, SpecialistID: sps[sl.specialist].ID, Starts: sl.starts, Minutes: sl.minutes,
 			Token: rand.Text(), Explanation: e, AssignedBy: "optimiser", CreatedAt: now}
 		res.Cost += c.Explanation.Cost
-		cs, capacity = append(cs, c), append(capacity, sl.capacity)
+		res.Assigned, capacity = append(res.Assigned, c), append(capacity, sl.capacity)
 		changes = append(changes, audit.Change{Actor: a.Name, Action: "assign", Entity: "consult_request", EntityID: r.ID,
 			Before: map[string]any{"state": RequestOpen}, After: c.audited()})
 	}
-	if len(cs) > 0 {
-		if err := s.store.Book(ctx, cs, capacity, changes); err != nil {
-			return nil, err
-		}
-	}
-	res.Assigned = cs
-	if res.Assigned == nil {
-		res.Assigned = []*Consultation{}
-	}
-	return res, nil
+	return res, capacity, changes, nil
 }
 
 // explain returns the terms of the cost of request r in slot sl of sp, who
@@ -174,118 +179,24 @@ func (s *Service) assign(ctx context.Context, a *tide.Actor) (*AssignResult, err
 // sp practises the specialty, the slot lies in one of the clinic's windows,
 // and the language rule allows it.
 func (s *Service) explain(r *Request, sp *Specialist, sl slot, load int64) (Explanation, bool) {
-	e := Explanation{WaitingMinutes: max(minutes(sl.starts)-minutes(r.CreatedAt), 0), UrgencyWeight: s.weight(r.Urgency)}
+	e, ok := s.pairing(r, sp, load)
+	e.WaitingMinutes = max(minutes(sl.starts)-minutes(r.CreatedAt), 0)
 	e.WaitingCost = e.WaitingMinutes * e.UrgencyWeight
+	e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
+	return e, ok && fits(r.Windows, sl)
+}
+
+// pairing returns the terms of explain that are the same in every slot of
+// sp, and whether the optimiser may pair r with sp at all, windows aside:
+// the problem weighs them once per specialist rather than once per slot.
+func (s *Service) pairing(r *Request, sp *Specialist, load int64) (Explanation, bool) {
+	e := Explanation{UrgencyWeight: s.weight(r.Urgency)}
 	speaks := sp.Speaks(r.Language)
 	if !speaks {
 		e.LanguagePenalty = s.Costs.LanguagePenalty
 	}
 	e.Load, e.LoadCost = load, load*s.Costs.LoadWeight
-	e.Cost = e.WaitingCost + e.LanguagePenalty + e.LoadCost
-	return e, sp.Offers(r.Specialty) && fits(r.Windows, sl) && (speaks || !s.Costs.HardLanguage)
-}
-
-// problem builds the optimiser's problem: an arc from each request to each
-// free slot it may have. The optimiser minimises the urgency-weighted wait
-// of every request, counted to its slot or, for a request left out, to now
-// plus a penalty; with the language penalty and the specialist's load. The
-// wait up to now is the same whatever is chosen, so an arc costs the wait
-// from now to the slot, and requests that ask the same (specialty,
-// language, urgency, windows) have the same arcs: they form a class, whose
-// arcs are built once. Leaving a request out costs more than any arc, times
-// its urgency's weight, so the most urgent are served first when slots are
-// short.
-//
-// With prune, a request gets arcs to only the first n fitting slots of each
-// specialist, n being the requests that specialist could take: n-1 others
-// cannot fill all of those, so one is free, and moving the request into it
-// from a later slot would cost less. The optimum is the same, with far fewer
-// arcs when the hours are many. slots must be in order of specialist and
-// start, all from now on.
-func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load []int64, prune bool) *match.ClassProblem {
-	now := minutes(s.Now())
-	cost := func(e Explanation, sl slot) int64 {
-		return e.UrgencyWeight*(minutes(sl.starts)-now) + e.LanguagePenalty + e.LoadCost
-	}
-	p := &match.ClassProblem{Class: make([]int32, len(reqs)), Capacity: make([]int32, len(slots))}
-	for j, sl := range slots {
-		p.Capacity[j] = int32(sl.free)
-	}
-	var classes []*Request // the first request of each class
-	var size []int
-	index := make(map[string]int32)
-	for i, r := range reqs {
-		key := asks(r)
-		c, ok := index[key]
-		if !ok {
-			c = int32(len(classes))
-			index[key] = c
-			classes, size = append(classes, r), append(size, 0)
-		}
-		p.Class[i] = c
-		size[c]++
-	}
-	p.Classes = len(classes)
-	takers := make([]int, len(sps))
-	for k, sp := range sps {
-		for c, r := range classes {
-			if sp.Offers(r.Specialty) {
-				takers[k] += size[c]
-			}
-		}
-	}
-	// Each specialist's slots are a run of the sorted slots.
-	from, to := make([]int, len(sps)), make([]int, len(sps))
-	for j := len(slots) - 1; j >= 0; j-- {
-		from[slots[j].specialist] = j
-	}
-	for j, sl := range slots {
-		to[sl.specialist] = j + 1
-	}
-	var most int64
-	for c, r := range classes {
-		for k, sp := range sps {
-			if !sp.Offers(r.Specialty) {
-				continue
-			}
-			// A request's cost with one specialist grows with the start, so
-			// the last fitting slot is the dearest; leaving a request out
-			// must cost more than it, pruned or not.
-			for j := to[k] - 1; j >= from[k]; j-- {
-				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
-					most = max(most, cost(e, slots[j]))
-					break
-				}
-			}
-			given := 0
-			for j := from[k]; j < to[k] && (!prune || given < takers[k]); j++ {
-				if e, ok := s.explain(r, sp, slots[j], load[k]); ok {
-					p.Arcs = append(p.Arcs, match.Arc{Left: int32(c), Right: int32(j), Cost: cost(e, slots[j])})
-					given++
-				}
-			}
-		}
-	}
-	p.Skip = make([]int64, len(classes))
-	for c, r := range classes {
-		p.Skip[c] = (most + 1) * s.weight(r.Urgency)
-	}
-	return p
-}
-
-// asks is what the optimiser sees of a request: requests that ask the same
-// have the same arcs and the same cost of being left out.
-func asks(r *Request) string {
-	b := strconv.AppendQuote(nil, r.Specialty)
-	b = strconv.AppendQuote(b, r.Language)
-	b = strconv.AppendQuote(b, string(r.Urgency))
-	for _, w := range r.Windows {
-		for _, t := range []time.Time{w.From, w.To} {
-			b = binary.AppendVarint(b, t.Unix())
-			b = binary.AppendVarint(b, int64(t.Nanosecond()))
-		}
-	}
-	return string(b)
+	return e, sp.Offers(r.Specialty) && (speaks || !s.Costs.HardLanguage)
 }
 
 // minutes counts whole minutes since 1970, so that waits add up exactly.
@@ -301,11 +212,18 @@ func (s *Service) weight(u Urgency) int64 {
 // fits reports whether a slot lies in one of the windows; no windows means
 // any time.
 func fits(ws []Window, sl slot) bool {
-	if len(ws) == 0 {
-		return true
+	return len(ws) == 0 || within(ws, sl.starts, sl.starts.Add(time.Duration(sl.minutes)*time.Minute))
+}
+
+// within reports whether one of the windows holds the time from start to
+// end.
+func within(ws []Window, start, end time.Time) bool {
+	for _, w := range ws {
+		if w.Holds(start, end) {
+			return true
+		}
 	}
-	end := sl.starts.Add(time.Duration(sl.minutes) * time.Minute)
-	return slices.ContainsFunc(ws, func(w Window) bool { return w.Holds(sl.starts, end) })
+	return false
 }
 
 // Reassign puts a request into the given slot of a specialist by an

@@ -167,3 +167,64 @@ func TestSolveClassesRefusesBadProblems(t *testing.T) {
 		})
 	}
 }
+
+// A day in small: specialties in a ring, each specialist practising two
+// neighbours, so every class competes with the next; slots at a few equal
+// times with room for several, costs that tie across specialists, and
+// classes of many units. The search meets ties at every distance, full and
+// free slots side by side, and, with the widest weights, rows whose costs
+// span more than 2^32.
+func TestSolveClassesSharedSlots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for n := range 300 {
+		specialties, specialists, times := 2+rng.IntN(4), 2+rng.IntN(8), 1+rng.IntN(5)
+		weights := [][]int64{{1, 10, 100}, {1, 1, 3}, {1, 1 << 20, 1 << 34}}[n%3]
+		cp := &ClassProblem{Classes: specialties * len(weights), Capacity: make([]int32, specialists*times)}
+		for r := range cp.Capacity {
+			cp.Capacity[r] = int32(rng.IntN(4))
+		}
+		for k := range cp.Classes {
+			specialty, w := k/len(weights), weights[k%len(weights)]
+			for s := range specialists {
+				if s%specialties != specialty && (s+1)%specialties != specialty {
+					continue
+				}
+				extra := int64(0)
+				if n%2 == 1 { // a language penalty or a load here and there
+					extra = int64(rng.IntN(3)) * 30
+				}
+				for h := range times {
+					cp.Arcs = append(cp.Arcs, Arc{Left: int32(k), Right: int32(s*times + h), Cost: w*int64(30*h) + extra})
+				}
+			}
+		}
+		for range rng.IntN(4 * len(cp.Capacity)) {
+			cp.Class = append(cp.Class, int32(rng.IntN(cp.Classes)))
+		}
+		if n%4 != 0 {
+			cp.Skip = make([]int64, cp.Classes)
+			for k := range cp.Skip {
+				cp.Skip[k] = weights[k%len(weights)] * int64(30*times+rng.IntN(60))
+			}
+		}
+		p := cp.Problem()
+		want, werr := solveSSP(p)
+		got, err := SolveClasses(cp)
+		if werr != nil {
+			if !errors.Is(err, werr) {
+				t.Fatalf("instance %d: err = %v, want %v", n, err, werr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("instance %d: %v", n, err)
+		}
+		checkSolution(t, p, got)
+		if err := Verify(p, got); err != nil {
+			t.Fatalf("instance %d: Verify: %v", n, err)
+		}
+		if got.Cost != want.Cost {
+			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
+		}
+	}
+}

@@ -15,8 +15,11 @@ import (
 // The classes are placed by successive shortest paths, one class at a time,
 // those that lose most by being left out first: a Dijkstra on reduced costs
 // from the class stops at the sink, the potentials of the nodes it settled
-// move by their distance, and a depth-first search pushes as much of the
-// class's supply as fits along arcs of reduced cost zero. The potentials
+// move by their distance, the path it found takes what it can, and a
+// depth-first search pushes as much of the rest of the class's supply as
+// fits along arcs of reduced cost zero, into slots with room at once where
+// it can. Each class's arcs are ranked by cost, so that both stop reading a
+// class's arcs at the first too dear to matter. The potentials
 // stay valid on every residual arc, so the flow is optimal for the supply
 // placed so far. The prices in the Solution are the right nodes' potentials.
 //
@@ -81,12 +84,15 @@ type flow struct {
 	members  []int32 // left nodes by class: class k has members[mstart[k]:mstart[k+1]]
 	mstart   []int32
 	astart   []int32 // class k's arcs are astart[k] to astart[k+1]-1,
-	aend     []int32 // of which those before aend[k] take part
+	aend     []int32 // of which those before aend[k] take part,
+	byCost   []int32 // listed from astart[k] to aend[k]-1 cheapest first
 	offset   int64   // the constants taken off the rows
 	first    int     // arcs a class gains at a time, besides twice its units
 	choosing bool    // classes choose their arcs as they are placed
 	order    []int32 // the order classes are placed in
 	scratch  []int64
+	ranked   []uint64
+	merged   []int32
 	right    []int32 // per class arc
 	cost     []int64
 	flow     []int32
@@ -105,11 +111,13 @@ type flow struct {
 	heap    nodeHeap
 
 	phase   uint32   // one Dijkstra and the search that follows it
-	settled []uint32 // phase in which a node was last settled by Dijkstra
 	vis     []uint32 // phase in which a node was last entered by the search
 	curAt   []uint32 // phase in which cur[x] was set
 	cur     []int32  // next arc the search tries from a node
+	room    []int32  // per class: where in byCost an arc to a slot with room may come first
 	path    []int32  // arcs of the path found: forward, backward, forward, …
+	pred    []int32  // per node: the arc the last Dijkstra reached it by
+	last    int32    // the node before the sink on the last Dijkstra's path
 	endSlot int32    // right node the path ends in, or -1 when it ends by a skip
 }
 
@@ -129,9 +137,10 @@ func (f *flow) init(first int) *flow {
 	f.dist = make([]int64, n)
 	f.done = make([]bool, n)
 	f.vis = make([]uint32, n)
-	f.settled = make([]uint32, n)
 	f.curAt = make([]uint32, n)
 	f.cur = make([]int32, n)
+	f.pred = make([]int32, n)
+	f.room = make([]int32, f.K)
 	for i := range f.dist {
 		f.dist[i] = inf
 	}
@@ -143,7 +152,11 @@ func (f *flow) init(first int) *flow {
 	}
 	slices.SortStableFunc(f.order, func(a, b int32) int { return cmp.Compare(f.skip[b], f.skip[a]) })
 	f.aend = append([]int32(nil), f.astart[1:]...)
+	f.byCost = make([]int32, f.astart[f.K])
 	if first == 0 && f.astart[f.K] <= allArcs {
+		for k := range f.K {
+			f.rank(k, f.astart[k])
+		}
 		return f
 	}
 	f.first = first
@@ -166,6 +179,7 @@ func (f *flow) quota(k int32) int {
 // part, all of them when there are not many more than n.
 func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 	lo, hi := f.aend[k], f.astart[k+1]
+	defer f.rank(k, lo)
 	if int(hi-lo) <= 2*n {
 		f.aend[k] = hi
 		return
@@ -186,6 +200,55 @@ func (f *flow) activate(k int32, n int, key func(a int32) int64) {
 		}
 	}
 	f.aend[k] = end
+}
+
+// rank lists the arcs of class k that take part in byCost, cheapest first
+// and ties in their order; those before from are listed already, and the
+// others join them. A right node's potential is never positive, so no
+// arc's reduced cost is below its cost plus its class's potential: the
+// Dijkstra and the search stop at the first arc of the list that is too
+// dear to matter, and of a class's hundreds of arcs most are.
+func (f *flow) rank(k, from int32) {
+	lo, hi := f.astart[k], f.aend[k]
+	f.room[k] = lo
+	least, most := int64(inf), int64(-inf)
+	for a := from; a < hi; a++ {
+		least, most = min(least, f.cost[a]), max(most, f.cost[a])
+	}
+	row := f.byCost[from:hi]
+	if most-least >= 1<<32 {
+		for j := range row {
+			row[j] = from + int32(j)
+		}
+		slices.SortStableFunc(row, func(x, y int32) int { return cmp.Compare(f.cost[x], f.cost[y]) })
+	} else {
+		// Cost and place packed in one number sort fastest.
+		keys := f.ranked[:0]
+		for a := from; a < hi; a++ {
+			keys = append(keys, uint64(f.cost[a]-least)<<32|uint64(a-from))
+		}
+		slices.Sort(keys)
+		for j, key := range keys {
+			row[j] = from + int32(uint32(key))
+		}
+		f.ranked = keys
+	}
+	if from == lo {
+		return
+	}
+	// Arcs that join lie after those listed, so ties go to the listed.
+	listed, joined := f.byCost[lo:from], row
+	merged := f.merged[:0]
+	for len(listed) > 0 && len(joined) > 0 {
+		if f.cost[joined[0]] < f.cost[listed[0]] {
+			merged, joined = append(merged, joined[0]), joined[1:]
+		} else {
+			merged, listed = append(merged, listed[0]), listed[1:]
+		}
+	}
+	merged = append(append(merged, listed...), joined...)
+	copy(f.byCost[lo:hi], merged)
+	f.merged = merged
 }
 
 func (f *flow) swapArcs(a, b int32) {
@@ -235,6 +298,7 @@ func (f *flow) reset() {
 		f.on[r] = f.on[r][:0]
 	}
 	for k := range f.K {
+		f.room[k] = f.astart[k]
 		f.rem[k] = f.mstart[k+1] - f.mstart[k]
 		least := f.skip[k]
 		for a := f.astart[k]; a < f.aend[k]; a++ {
@@ -275,8 +339,11 @@ func (f *flow) activateUnderpriced() bool {
 func (f *flow) activateAll() bool {
 	added := false
 	for k := range f.K {
-		added = added || f.aend[k] < f.astart[k+1]
-		f.aend[k] = f.astart[k+1]
+		if from := f.aend[k]; from < f.astart[k+1] {
+			added = true
+			f.aend[k] = f.astart[k+1]
+			f.rank(k, from)
+		}
 	}
 	return added
 }
@@ -313,6 +380,8 @@ func (f *flow) place() bool {
 				return false
 			}
 			f.reprice(D)
+			f.trace(k)
+			f.augment(k)
 			f.push(k)
 		}
 	}

@@ -1,5 +1,7 @@
 package match
 
+import "slices"
+
 // shortest runs Dijkstra on reduced costs from class src and returns the
 // distance to the sink; false when the sink is out of reach. It stops at
 // the sink: nodes farther away keep no distance, and none at or beyond the
@@ -7,49 +9,65 @@ package match
 //
 // A right node with room left has potential 0 (its potential only falls
 // once it is full), so its arc to the sink costs nothing reduced, and no
-// path onward from it is shorter: reaching it is reaching the sink.
+// path onward from it is shorter: reaching it is reaching the sink. Once
+// no node in the heap is nearer than the sink, the sink's distance is
+// final: nodes as far as it would move no potential, and a day's many
+// equal slots would put thousands of them there.
+//
+// Each node keeps the arc it was last reached by, and the sink the node
+// before it, so that trace can follow the path found back.
 func (f *flow) shortest(src int32) (int64, bool) {
 	f.phase++
 	f.reach(src, 0)
 	for len(f.heap) > 0 {
 		e := f.heap.pop()
 		x, d := e.node, e.dist
+		if d >= f.dist[f.t] {
+			x, d = f.t, f.dist[f.t]
+		}
 		if f.done[x] || d > f.dist[x] {
 			continue
 		}
 		f.done[x] = true
-		f.settled[x] = f.phase
 		if x == f.t {
 			f.heap = f.heap[:0]
 			return d, true
 		}
 		if x < f.K {
 			px := d + f.pi[x]
-			for a := f.astart[x]; a < f.aend[x]; a++ {
+			for _, a := range f.byCost[f.astart[x]:f.aend[x]] {
+				if px+f.cost[a] >= f.dist[f.t] {
+					break // no arc onward is shorter
+				}
 				r := f.right[a]
 				y := f.K + r
 				nd := px + f.cost[a] - f.pi[y]
 				switch {
 				case nd >= f.dist[y] || nd >= f.dist[f.t]:
 				case f.used[r] < f.p.Capacity[r]:
+					f.pred[y], f.last = a, y
 					f.reach(f.t, nd)
 				default:
+					f.pred[y] = a
 					f.reach(y, nd)
 				}
 			}
-			if s := f.skip[x]; s < inf {
+			if s := f.skip[x]; s < inf && px+s < f.dist[f.t] {
+				f.last = x
 				f.reach(f.t, px+s)
 			}
 			continue
 		}
 		r := x - f.K
 		px := d + f.pi[x]
-		if f.used[r] < f.p.Capacity[r] {
+		if f.used[r] < f.p.Capacity[r] && px < f.dist[f.t] {
+			f.last = x
 			f.reach(f.t, px)
 		}
 		for _, a := range f.on[r] {
 			k := f.classOf[a]
 			if nd := px - f.cost[a] - f.pi[k]; nd < f.dist[k] && nd < f.dist[f.t] {
+				f.pred[k] = a
 				f.reach(k, nd)
 			}
 		}
@@ -89,11 +107,35 @@ func (f *flow) clear() {
 	f.touched = f.touched[:0]
 }
 
+// trace sets f.path to the path the last Dijkstra found from class src to
+// the sink, which the repricing made one of reduced cost zero.
+func (f *flow) trace(src int32) {
+	f.path = f.path[:0]
+	x := f.last
+	f.endSlot = -1
+	if x >= f.K {
+		f.endSlot = x - f.K
+	}
+	for x != src {
+		a := f.pred[x]
+		f.path = append(f.path, a)
+		if x >= f.K {
+			x = f.classOf[a]
+		} else {
+			x = f.K + f.right[a]
+		}
+	}
+	slices.Reverse(f.path)
+}
+
 // push sends as much of class src's supply as a depth-first search finds
-// room for along arcs of reduced cost zero, through the nodes the last
-// Dijkstra settled (every node of the path it found is one) and into
-// slots with room. A node the search left without finding the sink is not
-// tried again in this phase.
+// room for along arcs of reduced cost zero and into slots with room. After
+// the repricing every such path is a shortest one, whether or not the last
+// Dijkstra settled its nodes: those it did not settle are at the sink's
+// distance, and a day's many equal slots put most of the paths among them,
+// so keeping the search to settled nodes would cost a Dijkstra for every
+// few units. A node the search left without finding the sink is not tried
+// again in this phase.
 func (f *flow) push(src int32) {
 	for f.rem[src] > 0 && f.vis[src] != f.phase {
 		f.path = f.path[:0]
@@ -113,19 +155,29 @@ func (f *flow) cursor(x, first int32) *int32 {
 }
 
 // searchClass extends f.path from class k: to the sink by leaving a unit
-// unassigned, or along an arc to a right node.
+// unassigned, or along an arc to a right node. A slot with room ends the
+// path at once, so the search goes through full slots, moving the classes
+// in them, only when k has no arc of reduced cost zero to one with room:
+// long paths through full slots use up the nodes that other units of the
+// class could have passed.
 func (f *flow) searchClass(k int32) bool {
 	f.vis[k] = f.phase
 	if s := f.skip[k]; s < inf && s+f.pi[k] == 0 {
 		f.endSlot = -1
 		return true
 	}
+	if f.roomFrom(k) {
+		return true
+	}
 	c := f.cursor(k, f.astart[k])
 	for ; *c < f.aend[k]; *c++ {
-		a := *c
+		a := f.byCost[*c]
+		if f.cost[a]+f.pi[k] > 0 {
+			*c = f.aend[k] // nor is any dearer arc of reduced cost zero
+			break
+		}
 		y := f.K + f.right[a]
-		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 ||
-			f.settled[y] != f.phase && f.used[f.right[a]] == f.p.Capacity[f.right[a]] {
+		if f.vis[y] == f.phase || f.cost[a]+f.pi[k]-f.pi[y] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
@@ -133,6 +185,29 @@ func (f *flow) searchClass(k int32) bool {
 			return true
 		}
 		f.path = f.path[:len(f.path)-1]
+	}
+	return false
+}
+
+// roomFrom extends f.path from class k along an arc of reduced cost zero to
+// a slot with room, if k has one. Slots only fill, so an arc to a full one
+// is passed over for the rest of the round; the dearer arcs wait for the
+// class's potential to fall.
+func (f *flow) roomFrom(k int32) bool {
+	c := &f.room[k]
+	for ; *c < f.aend[k]; *c++ {
+		a := f.byCost[*c]
+		if f.cost[a]+f.pi[k] > 0 {
+			break
+		}
+		r := f.right[a]
+		if f.used[r] < f.p.Capacity[r] {
+			// Its potential is 0 and no reduced cost is negative, so this
+			// one's is zero.
+			f.path = append(f.path, a)
+			f.endSlot = r
+			return true
+		}
 	}
 	return false
 }
@@ -151,7 +226,7 @@ func (f *flow) searchRight(y int32) bool {
 	for ; int(*c) < len(f.on[r]); *c++ {
 		a := f.on[r][*c]
 		k := f.classOf[a]
-		if f.vis[k] == f.phase || f.settled[k] != f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
+		if f.vis[k] == f.phase || f.pi[y]-f.cost[a]-f.pi[k] != 0 {
 			continue
 		}
 		f.path = append(f.path, a)
