@@ -162,6 +162,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// conn is the connection of a bulk transaction on SQLite (see inBulkTx),
+	// whose driver a bulk insert may use directly; nil otherwise.
+	conn *sql.Conn
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
