@@ -112,7 +112,9 @@ func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress
 		defer x.close()
 		rows = x
 	} else {
-		rows = newCSVRows(r)
+		ahead := readAhead(newCSVRows(r))
+		defer ahead.close()
+		rows = ahead
 	}
 	_, header, err := rows.next()
 	var re *RowError

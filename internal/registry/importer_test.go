@@ -262,6 +262,32 @@ func TestImportHeader(t *testing.T) {
 	}
 }
 
+// TestImportBadRowFarIn checks that rows read ahead in batches keep their
+// lines: an unreadable row past the first batches is reported at its own
+// line, and the good rows around it are not written.
+func TestImportBadRowFarIn(t *testing.T) {
+	f := newTransferFixture(t, sqlstore.OpenTest(t, sqlstore.SQLite), 1)
+	v := f.villages["520101"][0]
+	var b strings.Builder
+	b.WriteString("household,village,name,sex,birth_date,relation\n")
+	for i := range 1000 {
+		if i == 700 {
+			b.WriteString("h700," + v + ",a\"b,m,1970-01-01,head\n")
+			continue
+		}
+		fmt.Fprintf(&b, "h%d,%s,甲,m,1970-01-01,head\n", i, v)
+	}
+	_, err := f.svc.Import(systemCtx, strings.NewReader(b.String()), registry.FormatCSV, registry.ImportOptions{})
+	var ie *registry.ImportError
+	if !errorsAs(err, &ie) {
+		t.Fatalf("got %v, want *ImportError", err)
+	}
+	wantRows(t, ie.Rows, []registry.RowError{{Line: 702, Column: "row"}})
+	if n := f.countHouseholds(t); n != 0 {
+		t.Errorf("households = %d, want 0", n)
+	}
+}
+
 func TestImportGoodRowsOnly(t *testing.T) {
 	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newTransferFixture(t, db, 3)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -63,7 +64,7 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 	if err != nil {
 		return mapError(err)
 	}
-	tx := &Tx{Tx: stx, db: db, now: db.Now().UTC()}
+	tx := &Tx{Tx: stx, db: db, now: db.Now().UTC(), conn: conn}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return mapError(err)
@@ -81,13 +82,16 @@ type bulkInsert struct {
 	head, tail string
 	cols       int
 	kept       map[int]*sql.Stmt
+	// keptDriver are the statements prepared on the driver's connection by
+	// execValues, by number of rows.
+	keptDriver map[int]driver.Stmt
 }
 
 // keptStatements bounds the statements one bulkInsert keeps prepared.
 const keptStatements = 64
 
 func newBulkInsert(tx *Tx, head string, cols int, tail string) *bulkInsert {
-	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail, kept: map[int]*sql.Stmt{}}
+	return &bulkInsert{tx: tx, head: head, cols: cols, tail: tail, kept: map[int]*sql.Stmt{}, keptDriver: map[int]driver.Stmt{}}
 }
 
 func (b *bulkInsert) sql(rows int) string {
@@ -143,8 +147,56 @@ func (b *bulkInsert) returning(ctx context.Context, rows int, args []any, scan f
 	return rs.Err()
 }
 
+// execValues inserts rows rows whose values are already of the driver's
+// types (int64, float64, bool, string, []byte, nil) and numbered. In a
+// bulk transaction on SQLite they go to the driver's statement as they
+// are: database/sql would otherwise check and convert every one of them
+// again, on the goroutine that runs the statements, which is the one an
+// import waits for.
+func (b *bulkInsert) execValues(ctx context.Context, rows int, vals []driver.NamedValue) error {
+	if b.tx.conn == nil || b.tail != "" {
+		args := make([]any, len(vals))
+		for i, v := range vals {
+			args[i] = v.Value
+		}
+		return b.exec(ctx, rows, args)
+	}
+	return b.tx.conn.Raw(func(dc any) error {
+		st := b.keptDriver[rows]
+		if st == nil {
+			prep, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return errors.New("the SQLite driver cannot prepare with a context")
+			}
+			var err error
+			if st, err = prep.PrepareContext(ctx, b.sql(rows)); err != nil {
+				return err
+			}
+			if _, ok := st.(driver.StmtExecContext); !ok {
+				st.Close()
+				return errors.New("the SQLite driver cannot run a statement with a context")
+			}
+			if len(b.keptDriver) < keptStatements {
+				b.keptDriver[rows] = st
+			} else {
+				defer st.Close()
+			}
+		}
+		_, err := st.(driver.StmtExecContext).ExecContext(ctx, vals)
+		return err
+	})
+}
+
 func (b *bulkInsert) close() {
 	for _, st := range b.kept {
 		st.Close()
+	}
+	if len(b.keptDriver) > 0 {
+		b.tx.conn.Raw(func(any) error {
+			for _, st := range b.keptDriver {
+				st.Close()
+			}
+			return nil
+		})
 	}
 }

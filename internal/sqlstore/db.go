@@ -20,14 +20,24 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/tide-project/tide/internal/tide"
 )
 
 //go:embed migrations
 var migrations embed.FS
+
+// sqlitePragmas are set on every SQLite connection, by whichever driver the
+// binary is built with (sqlite_cgo.go, sqlite_purego.go); the busy timeout
+// comes first, so setting the others waits out a writer.
+//
+// wal_autocheckpoint: SQLite copies the write-ahead log into the database
+// once it passes 1,000 pages (4 MB), inside the commit that passed it.
+// Tide's batch writes (imports, the demo, batch steps) are bigger than that,
+// so each would be copied as soon as written, and a page rewritten by the
+// next batch copied again; at 10,000 pages a page rewritten by several
+// batches is copied once.
+var sqlitePragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(NORMAL)", "wal_autocheckpoint(10000)"}
 
 // Dialect names the SQL engine behind a DB.
 type Dialect string
@@ -72,15 +82,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
-		// wal_autocheckpoint: SQLite copies the write-ahead log into the
-		// database once it passes 1,000 pages (4 MB), inside the commit that
-		// passed it. Tide's batch writes (imports, the demo, batch steps) are
-		// bigger than that, so each would be copied as soon as written, and a
-		// page rewritten by the next batch copied again; at 10,000 pages a
-		// page rewritten by several batches is copied once.
-		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
-		db, err = sql.Open("sqlite", dsn)
+		db, err = sql.Open(sqliteDriver, sqliteDSN(path))
 		d = SQLite
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err = sql.Open("pgx", url)
@@ -173,6 +175,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// conn is the connection of a bulk transaction on SQLite (see inBulkTx),
+	// whose driver a bulk insert may use directly; nil otherwise.
+	conn *sql.Conn
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -223,27 +228,45 @@ func mapError(err error) error {
 	if errors.As(err, &te) {
 		return err
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &tide.Error{Code: tide.ECONFLICT, Message: "a record with the same key already exists"}
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &tide.Error{Code: tide.EINVALID, Message: "a referenced record does not exist"}
-		}
+	switch sqliteConstraint(err) {
+	case uniqueConstraint:
+		return errDuplicateKey()
+	case foreignKeyConstraint:
+		return errMissingReference()
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505":
-			return &tide.Error{Code: tide.ECONFLICT, Message: "a record with the same key already exists"}
+			return errDuplicateKey()
 		case "23503":
-			return &tide.Error{Code: tide.EINVALID, Message: "a referenced record does not exist"}
+			return errMissingReference()
 		}
 	}
 	return err
 }
 
+// constraint is the kind of constraint a failed statement broke, whichever
+// the engine and driver.
+type constraint int
+
+const (
+	noConstraint constraint = iota
+	uniqueConstraint
+	foreignKeyConstraint
+)
+
+func errDuplicateKey() error {
+	return &tide.Error{Code: tide.ECONFLICT, Message: "a record with the same key already exists"}
+}
+
+func errMissingReference() error {
+	return &tide.Error{Code: tide.EINVALID, Message: "a referenced record does not exist"}
+}
+
+// micros is how the store keeps a time: an integer of microseconds since
+// 1970, 0 for the zero time. Integers read back the same through either
+// SQLite driver, which format and parse time values each their own way.
 func micros(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

@@ -150,7 +150,7 @@ func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
 			return err
 		}
 		if err := hi.add(n+1, h.ID, h.Ref, h.Village, string(h.Status), h.IncomePerPerson, h.LastYearIncome, h.ShockCosts,
-			string(ind), h.Cadre.Name, h.Cadre.Phone, len(h.Members), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
+			string(ind), h.Cadre.Name, h.Cadre.Phone, int64(len(h.Members)), micros(h.CreatedAt), micros(h.UpdatedAt)); err != nil {
 			return err
 		}
 		for i := range h.Members {
@@ -159,7 +159,7 @@ func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
 			if err != nil {
 				return err
 			}
-			if err := mi.add(n+1, h.ID, h.Village, i, m.Name, m.Sex, m.Birth, m.Relation, sealedArg(m.IDSealed),
+			if err := mi.add(n+1, h.ID, h.Village, int64(i), m.Name, m.Sex, m.Birth, m.Relation, sealedArg(m.IDSealed),
 				hash, m.Phone, nullable(m.PhoneNorm), m.Disability, m.Health, m.Schooling, m.MedicalInsurance); err != nil {
 				return err
 			}

@@ -1,0 +1,50 @@
+//go:build cgo
+
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+	"net/url"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// sqliteDriver is the driver name SQLite databases open with. A binary
+// built with cgo links SQLite's own C library through mattn/go-sqlite3,
+// which writes and indexes a bulk import in about two thirds of the time
+// of the pure-Go translation; sqlite_purego.go serves builds without cgo.
+const sqliteDriver = "tide-sqlite3"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		for _, p := range sqlitePragmas {
+			if _, err := c.Exec("PRAGMA "+p, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}})
+}
+
+// sqliteDSN is the data source name of the database file at path. The
+// connection hook sets sqlitePragmas, since mattn's DSN knows some of them
+// only; _txlock makes every transaction take the write lock as it begins.
+func sqliteDSN(path string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_txlock=immediate"
+}
+
+// sqliteConstraint says which constraint, if any, err broke.
+func sqliteConstraint(err error) constraint {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return noConstraint
+	}
+	switch se.ExtendedCode {
+	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+		return uniqueConstraint
+	case sqlite3.ErrConstraintForeignKey:
+		return foreignKeyConstraint
+	}
+	return noConstraint
+}
