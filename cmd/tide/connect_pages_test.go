@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +29,13 @@ func (p *regPageClient) postFile(path, name, content string, fields url.Values) 
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
+	// The token first, as the page's forms send it, then the rest.
+	mw.WriteField("csrf", fields.Get("csrf"))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		for _, v := range fields[k] {
+			if k != "csrf" {
+				mw.WriteField(k, v)
+			}
 		}
 	}
 	fw, _ := mw.CreateFormFile("file", name)
@@ -108,6 +115,32 @@ func TestConnectPages(t *testing.T) {
 	status, page = admin.postFile("/connect/import", "more.csv", "village,on,4g\n520102001001,2024-01-01,yes\n", url.Values{"kind": {"reports"}})
 	if status != http.StatusOK || !strings.Contains(page, `id="import-done"`) {
 		t.Errorf("import a report from the page: %d\n%.1000s", status, page)
+	}
+	// A file past a page form's 1 MiB is read as a stream, not refused as
+	// a forged form.
+	var big strings.Builder
+	big.WriteString("code,name,region,level,students,teachers,connection,bandwidth_mbps,devices,since\n")
+	for i := 0; big.Len() <= 1<<20; i++ {
+		fmt.Fprintf(&big, "B%05d,Big Valley School Number %d,520101001001,primary,120,8,fibre,100,20,2018-09-01\n", i, i)
+	}
+	status, page = admin.postFile("/connect/import", "big.csv", big.String(), url.Values{"kind": {"schools"}})
+	if status != http.StatusOK || !strings.Contains(page, `id="import-done"`) {
+		t.Errorf("import %d bytes of schools from the page: %d, want 200\n%.1000s", big.Len(), status, page)
+	}
+	if _, page := admin.get("/schools?region=52"); !strings.Contains(page, "Big Valley School") {
+		t.Error("the big file's schools were not written")
+	}
+	// Without the token first, the upload is refused as a forged form.
+	var forged bytes.Buffer
+	mw := multipart.NewWriter(&forged)
+	mw.WriteField("kind", "schools")
+	fw, _ := mw.CreateFormFile("file", "s.csv")
+	fw.Write([]byte(connectSchools))
+	mw.Close()
+	req, _ := http.NewRequest("POST", admin.base+"/connect/import", &forged)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if status, _, _ := admin.do(req); status != http.StatusForbidden {
+		t.Errorf("an upload without its token: %d, want 403", status)
 	}
 }
 

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -133,23 +135,46 @@ func (s *Server) connectImportPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // connectImportSubmit imports a file of reports, schools or boundaries
-// from the page's form; the form's limit bounds the file.
+// from the page's form. The form is read as a stream, the CSRF token first
+// (the form puts it there), so a file as large as the API takes is read as
+// it arrives, and one past that limit is told so rather than taken for a
+// forged form.
 func (s *Server) connectImportSubmit(w http.ResponseWriter, r *http.Request) {
 	a := s.connectPage(w, r)
 	if a == nil {
 		return
 	}
-	d := &connectImportData{Kind: r.PostFormValue("kind"), MayBound: a.Has(tide.RoleAdmin)}
-	v := s.newView(r, "connect_import.title", d)
-	file, head, err := r.FormFile("file")
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBody+MaxFormBody)
+	mr, err := r.MultipartReader()
 	if err != nil {
-		v.Error = v.T("connect_import.nofile")
-		s.render(w, r, http.StatusBadRequest, "connect_import", v)
+		s.renderError(w, r, http.StatusBadRequest, "connect_import.nofile")
 		return
 	}
-	defer file.Close()
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != "csrf" || !s.uploadCSRF(r, part) {
+		s.renderError(w, r, http.StatusForbidden, "error.csrf")
+		return
+	}
+	d := &connectImportData{MayBound: a.Has(tide.RoleAdmin)}
+	v := s.newView(r, "connect_import.title", d)
+	var file *multipart.Part
+	for file == nil {
+		part, err := mr.NextPart()
+		if err != nil {
+			v.Error = v.T("connect_import.nofile")
+			s.render(w, r, http.StatusBadRequest, "connect_import", v)
+			return
+		}
+		switch part.FormName() {
+		case "kind":
+			kind, _ := io.ReadAll(io.LimitReader(part, 32))
+			d.Kind = string(kind)
+		case "file":
+			file = part
+		}
+	}
 	format := connect.FormatCSV
-	if strings.EqualFold(filepath.Ext(head.Filename), ".xlsx") {
+	if strings.EqualFold(filepath.Ext(file.FileName()), ".xlsx") {
 		format = connect.FormatXLSX
 	}
 	var imp func(context.Context, io.Reader, string) (int, error)
@@ -170,6 +195,12 @@ func (s *Server) connectImportSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Imported, err = imp(r.Context(), file, format)
 	status := http.StatusOK
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		v.Error = v.T("connect_import.toolarge", MaxImportBody>>20)
+		s.render(w, r, http.StatusRequestEntityTooLarge, "connect_import", v)
+		return
+	}
 	if err != nil {
 		status = ErrorStatus(err)
 		if rows, ok := importRows(err).([]connect.RowError); ok {

@@ -27,7 +27,7 @@ func (s *Server) routeConnectPages() {
 	s.page("GET /classes", s.classesPage)
 	s.page("POST /classes", s.classSubmit)
 	s.page("GET /connect/import", s.connectImportPage)
-	s.page("POST /connect/import", s.connectImportSubmit)
+	s.mux.Handle("POST /connect/import", s.uploadAuth(http.HandlerFunc(s.connectImportSubmit)))
 	s.routeOverviewPages()
 }
 
