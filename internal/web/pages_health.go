@@ -44,6 +44,9 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request) *tide.Actor 
 type consultRow struct {
 	ID, Patient, Specialty, Urgency, State, Created string
 	Starts, Specialist, Room                        string
+	// Overdue is a booked consultation whose slot has ended with no
+	// advice written: it may have been missed, and the list says so.
+	Overdue bool
 }
 
 // consultForm is the request form as typed.
@@ -127,6 +130,7 @@ func (s *Server) consultRows(r *http.Request, f health.RequestFilter) ([]consult
 			Created: s.clock(q.CreatedAt)}
 		if c := q.Consultation; c != nil {
 			row.Starts, row.Room, row.Specialist = s.clock(c.Starts), roomLink(c), names[c.SpecialistID]
+			row.Overdue = q.State == health.RequestAssigned && c.Ends().Before(s.Health.Now())
 		}
 		rows = append(rows, row)
 	}

@@ -81,7 +81,7 @@ func attach(tb testing.TB, b *browser, id, name string, data []byte) *http.Respo
 }
 
 func TestHealthPages(t *testing.T) {
-	site, _, clinic := newHealthSite(t)
+	site, svc, clinic := newHealthSite(t)
 	staff, other, county, doctor, analyst := site.signIn(t, "clinic1"), site.signIn(t, "clinic2"), site.signIn(t, "county1"),
 		site.signIn(t, "specialist1"), site.signIn(t, "analyst")
 
@@ -119,7 +119,14 @@ func TestHealthPages(t *testing.T) {
 		t.Errorf("clinic staff runs the optimiser: %d, want 403", rec.Code)
 	}
 	wantRedirect(t, "run the optimiser", county.form(t, "/consults/assign", url.Values{}), "/consults?assigned=1&left=0")
-	wantPage(t, "the county's list", county.do(t, "GET", "/consults?assigned=1&left=0", nil, ""), http.StatusOK, `id="assign-result"`, `data-state="assigned"`)
+	page = wantPage(t, "the county's list", county.do(t, "GET", "/consults?assigned=1&left=0", nil, ""), http.StatusOK, `id="assign-result"`, `data-state="assigned"`)
+	if strings.Contains(page, `data-overdue`) {
+		t.Error("a consultation still to come is shown as overdue")
+	}
+	// A month on, the booked consultation's slot has ended with no advice.
+	svc.Now = func() time.Time { return time.Now().AddDate(0, 1, 0) }
+	wantPage(t, "the list a month on", staff.do(t, "GET", "/consults", nil, ""), http.StatusOK, `data-overdue="true"`, "Time passed, no advice yet")
+	svc.Now = time.Now
 
 	wantPage(t, "the worklist", doctor.do(t, "GET", "/worklist", nil, ""), http.StatusOK, `id="work-`+id+`"`, "Wang Fang", `href="/consult/`,
 		`id="schedule"`, "1/2")
