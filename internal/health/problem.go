@@ -70,14 +70,7 @@ func (s *Service) problem(reqs []*Request, sps []*Specialist, slots []slot, load
 			takers[k] += size[c]
 		}
 	}
-	// Each specialist's slots are a run of the sorted slots.
-	from, to := make([]int, len(sps)), make([]int, len(sps))
-	for j := len(slots) - 1; j >= 0; j-- {
-		from[slots[j].specialist] = j
-	}
-	for j, sl := range slots {
-		to[sl.specialist] = j + 1
-	}
+	from, to := slotRuns(slots, len(sps))
 	var most int64
 	arcs := func(add func(c, j int, cost int64)) {
 		for c, r := range classes {
@@ -162,4 +155,18 @@ func asks(r *Request) ask {
 		a.windows = string(b)
 	}
 	return a
+}
+
+// slotRuns returns where each of the specialists' slots begin and end in
+// slots, which are sorted by specialist: specialist k's are
+// slots[from[k]:to[k]].
+func slotRuns(slots []slot, specialists int) (from, to []int) {
+	from, to = make([]int, specialists), make([]int, specialists)
+	for j := len(slots) - 1; j >= 0; j-- {
+		from[slots[j].specialist] = j
+	}
+	for j, sl := range slots {
+		to[sl.specialist] = j + 1
+	}
+	return from, to
 }

@@ -128,14 +128,7 @@ func perRequest(s *Service, reqs []*Request, sps []*Specialist, slots []slot, lo
 			}
 		}
 	}
-	// Each specialist's slots are a run of the sorted slots.
-	from, to := make([]int, len(sps)), make([]int, len(sps))
-	for j := len(slots) - 1; j >= 0; j-- {
-		from[slots[j].specialist] = j
-	}
-	for j, sl := range slots {
-		to[sl.specialist] = j + 1
-	}
+	from, to := slotRuns(slots, len(sps))
 	var most int64
 	for i, r := range reqs {
 		for k, sp := range sps {

@@ -64,21 +64,8 @@ func TestSolveClassesMatchesExpanded(t *testing.T) {
 			}
 		}
 		got, err := SolveClasses(cp)
-		if werr != nil {
-			if !errors.Is(err, werr) {
-				t.Fatalf("instance %d: err = %v, want %v", n, err, werr)
-			}
+		if !optimal(t, n, p, got, err, &Solution{Cost: want}, werr) {
 			continue
-		}
-		if err != nil {
-			t.Fatalf("instance %d: %v\n%+v", n, err, cp)
-		}
-		checkSolution(t, p, got)
-		if err := Verify(p, got); err != nil {
-			t.Fatalf("instance %d: Verify: %v\n%+v", n, err, cp)
-		}
-		if got.Cost != want {
-			t.Fatalf("instance %d: cost %d, want %d\n%+v", n, got.Cost, want, cp)
 		}
 		if s, err := Solve(p); err != nil || s.Cost != want {
 			t.Fatalf("instance %d: Solve of the expanded form: %v, %v; want cost %d", n, s, err, want)
@@ -210,21 +197,6 @@ func TestSolveClassesSharedSlots(t *testing.T) {
 		p := cp.Problem()
 		want, werr := solveSSP(p)
 		got, err := SolveClasses(cp)
-		if werr != nil {
-			if !errors.Is(err, werr) {
-				t.Fatalf("instance %d: err = %v, want %v", n, err, werr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("instance %d: %v", n, err)
-		}
-		checkSolution(t, p, got)
-		if err := Verify(p, got); err != nil {
-			t.Fatalf("instance %d: Verify: %v", n, err)
-		}
-		if got.Cost != want.Cost {
-			t.Fatalf("instance %d: cost %d, want %d", n, got.Cost, want.Cost)
-		}
+		optimal(t, n, p, got, err, want, werr)
 	}
 }
