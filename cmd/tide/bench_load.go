@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/oklog/ulid/v2"
+	"github.com/tide-project/tide/internal/market"
 )
 
 // benchConn is one keep-alive HTTP/1.1 connection of the load generator:
@@ -159,20 +159,13 @@ type loadPlan struct {
 // appendKey appends a fresh idempotency key: a ULID, as the live page makes
 // one, or 128 random bits in hex.
 func appendKey(b []byte, random bool) []byte {
-	var id ulid.ULID
 	if !random {
-		id.SetTime(ulid.Now())
-	} else {
-		binary.BigEndian.PutUint64(id[:8], rand.Uint64())
+		return append(b, market.NewID()...)
 	}
-	binary.BigEndian.PutUint64(id[6:14], rand.Uint64())
-	binary.BigEndian.PutUint16(id[14:], uint16(rand.Uint32()))
-	if random {
-		return hex.AppendEncode(b, id[:])
-	}
-	var t [ulid.EncodedSize]byte
-	id.MarshalTextTo(t[:])
-	return append(b, t[:]...)
+	var id [16]byte
+	binary.BigEndian.PutUint64(id[:8], rand.Uint64())
+	binary.BigEndian.PutUint64(id[8:], rand.Uint64())
+	return hex.AppendEncode(b, id[:])
 }
 
 func (p loadPlan) run() *loadResult {

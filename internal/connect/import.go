@@ -32,39 +32,11 @@ var (
 // MaxImportRows bounds one import file.
 const MaxImportRows = 200_000
 
-// RowError is what is wrong with one cell of an import file; Line counts
-// from 1, the header included.
-type RowError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column"`
-	Message string `json:"message"`
-}
+// RowError is one bad row of an import file.
+type RowError = tide.RowError
 
-func (e RowError) Error() string {
-	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
-}
-
-// ImportError carries every bad row of a refused import, of which nothing
-// was written.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d errors, nothing imported", len(e.Rows))
-	for i, r := range e.Rows {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n…and %d more", len(e.Rows)-20)
-			break
-		}
-		b.WriteString("\n" + r.Error())
-	}
-	return b.String()
-}
-
-// Unwrap gives the error its code for tide.ErrorCode.
-func (e *ImportError) Unwrap() error {
-	return &tide.Error{Code: tide.EINVALID, Message: fmt.Sprintf("%d errors, nothing imported", len(e.Rows))}
-}
+// ImportError carries every bad row of a refused import.
+type ImportError = tide.ImportError
 
 // table is an import file read whole: its header's positions and its rows.
 type table struct {

@@ -158,13 +158,10 @@ func removeAll(paths []string) {
 	}
 }
 
-// AddAttachment adds an image or PDF to a request the actor acts for.
-func (s *Service) AddAttachment(ctx context.Context, requestID string, u Upload) (*Attachment, error) {
-	a, err := signedIn(ctx, "add attachments")
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.FindRequest(ctx, requestID)
+// requestActedFor returns the request whose clinic a acts for; any other
+// is not found, as if it did not exist.
+func (s *Service) requestActedFor(ctx context.Context, a *tide.Actor, id string) (*Request, error) {
+	r, err := s.store.FindRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +171,19 @@ func (s *Service) AddAttachment(ctx context.Context, requestID string, u Upload)
 	}
 	if !s.actsFor(a, c) {
 		return nil, tide.NotFound("request")
+	}
+	return r, nil
+}
+
+// AddAttachment adds an image or PDF to a request the actor acts for.
+func (s *Service) AddAttachment(ctx context.Context, requestID string, u Upload) (*Attachment, error) {
+	a, err := signedIn(ctx, "add attachments")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.requestActedFor(ctx, a, requestID)
+	if err != nil {
+		return nil, err
 	}
 	if len(r.Attachments) >= MaxAttachments {
 		return nil, &tide.Error{Code: tide.ECONFLICT, Field: "attachment", Message: fmt.Sprintf("a request may have at most %d attachments", MaxAttachments)}
@@ -340,16 +350,9 @@ func (s *Service) CancelRequest(ctx context.Context, id string) (*Request, error
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.store.FindRequest(ctx, id)
+	r, err := s.requestActedFor(ctx, a, id)
 	if err != nil {
 		return nil, err
-	}
-	c, err := s.store.FindClinic(ctx, r.ClinicID)
-	if err != nil {
-		return nil, err
-	}
-	if !s.actsFor(a, c) {
-		return nil, tide.NotFound("request")
 	}
 	ch := audit.Change{Actor: a.Name, Action: "cancel", Entity: "consult_request", EntityID: r.ID,
 		Before: map[string]any{"state": r.State}, After: map[string]any{"state": RequestCancelled}}

@@ -12,32 +12,11 @@ import (
 	"github.com/tide-project/tide/internal/tide"
 )
 
-// RowError is one bad row of an import, named by its line and column.
-type RowError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column"`
-	Message string `json:"message"`
-}
-
-func (e RowError) Error() string {
-	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
-}
+// RowError is one bad row of an import file.
+type RowError = tide.RowError
 
 // ImportError carries every bad row of a refused import.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d bad rows, nothing imported", len(e.Rows))
-	for i, r := range e.Rows {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n…and %d more", len(e.Rows)-20)
-			break
-		}
-		b.WriteString("\n" + r.Error())
-	}
-	return b.String()
-}
+type ImportError = tide.ImportError
 
 // importColumns is the header an import file must start with.
 var importColumns = []string{"code", "name", "level", "parent"}

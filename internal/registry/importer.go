@@ -9,52 +9,16 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/tide"
 )
 
-// RowError is one bad row of an import, named by its line (the sheet row for
-// XLSX) and column.
-type RowError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column"`
-	Message string `json:"message"`
-}
+// RowError is one bad row of an import file.
+type RowError = tide.RowError
 
-func (e *RowError) Error() string {
-	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
-}
-
-// ImportError carries every bad row of a refused import. Its code is
-// EINVALID, so every interface reports it as bad input.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s, nothing imported", badRows(len(e.Rows)))
-	for i, r := range e.Rows {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n…and %d more", len(e.Rows)-20)
-			break
-		}
-		b.WriteString("\n" + r.Error())
-	}
-	return b.String()
-}
-
-// Unwrap gives the error its code for tide.ErrorCode.
-func (e *ImportError) Unwrap() error {
-	return &tide.Error{Code: tide.EINVALID, Message: badRows(len(e.Rows)) + ", nothing imported"}
-}
-
-func badRows(n int) string {
-	if n == 1 {
-		return "1 bad row"
-	}
-	return fmt.Sprintf("%d bad rows", n)
-}
+// ImportError carries every bad row of a refused import.
+type ImportError = tide.ImportError
 
 // ImportOptions tune an import.
 type ImportOptions struct {

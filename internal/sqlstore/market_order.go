@@ -44,6 +44,10 @@ func (db *DB) orderStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// chunkSize is how many of n rows left the next INSERT writes: the highest
+// power of two in n, at most orderChunk.
+func chunkSize(n int) int { return min(orderChunk, 1<<(bits.Len(uint(n))-1)) }
+
 func (db *DB) orderInsert(rows int) string {
 	var b strings.Builder
 	if db.dialect == SQLite {
@@ -79,36 +83,37 @@ const orderColumns = `id, room_id, product_id, region, buyer_id, quantity, unit_
 // out by the database itself and reported by index in skipped; finding which
 // ones costs a read only when some were.
 func (db *DB) InsertOrders(ctx context.Context, orders []*market.Order) (skipped []int, err error) {
-	// The statements are prepared on the pool before the transaction takes
-	// a connection: a pool of one connection would wait for itself.
-	var stmts [orderChunkLog + 1]*sql.Stmt
+	// The batch is written as its binary digits, each by its statement,
+	// prepared on the pool before the transaction takes a connection: a
+	// pool of one connection would wait for itself.
+	var stmts []*sql.Stmt
 	for n := len(orders); n > 0; {
-		size := min(orderChunk, 1<<(bits.Len(uint(n))-1))
-		i := bits.TrailingZeros(uint(size))
-		if stmts[i] == nil {
-			if stmts[i], err = db.orderStmt(ctx, size); err != nil {
-				return nil, err
-			}
+		size := chunkSize(n)
+		st, err := db.orderStmt(ctx, size)
+		if err != nil {
+			return nil, err
 		}
+		stmts = append(stmts, st)
 		n -= size
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
 		skipped = skipped[:0]
 		args := make([]any, 0, 13*min(len(orders), orderChunk))
-		for start := 0; start < len(orders); {
-			size := min(orderChunk, 1<<(bits.Len(uint(len(orders)-start))-1))
+		start := 0
+		for _, st := range stmts {
+			size := chunkSize(len(orders) - start)
 			chunk := orders[start : start+size]
+			first := start
+			start += size
 			args = args[:0]
 			for _, o := range chunk {
 				args = append(args, o.ID, o.RoomID, o.ProductID, o.Region, o.BuyerID, o.Quantity, o.UnitPrice, o.Total,
 					o.Currency, string(o.State), nullString(o.IdempotencyKey), micros(o.CreatedAt), micros(o.UpdatedAt))
 			}
-			res, err := tx.StmtContext(ctx, stmts[bits.TrailingZeros(uint(size))]).ExecContext(ctx, args...)
+			res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 			if err != nil {
 				return fmt.Errorf("insert %d orders: %w", len(chunk), err)
 			}
-			first := start
-			start += size
 			if n, err := res.RowsAffected(); err == nil && int(n) == len(chunk) {
 				continue
 			}

@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tide-project/tide/internal/connect"
-	"github.com/tide-project/tide/internal/region"
-	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/tide"
 )
 
@@ -83,18 +80,10 @@ func jsonType(kind string) string {
 }
 
 // importRows returns the row errors of a refused import, or nil.
-func importRows(err error) any {
-	var ie *region.ImportError
+func importRows(err error) []tide.RowError {
+	var ie *tide.ImportError
 	if errors.As(err, &ie) && len(ie.Rows) > 0 {
 		return ie.Rows
-	}
-	var he *registry.ImportError
-	if errors.As(err, &he) && len(he.Rows) > 0 {
-		return he.Rows
-	}
-	var ce *connect.ImportError
-	if errors.As(err, &ce) && len(ce.Rows) > 0 {
-		return ce.Rows
 	}
 	return nil
 }

@@ -203,7 +203,7 @@ func (s *Server) connectImportSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status = ErrorStatus(err)
-		if rows, ok := importRows(err).([]connect.RowError); ok {
+		if rows := importRows(err); rows != nil {
 			d.Rows = rows
 			v.Error = v.T("connect_import.refused")
 		} else if status == http.StatusBadRequest || status == http.StatusForbidden {
