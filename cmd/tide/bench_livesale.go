@@ -245,9 +245,9 @@ func serveReference(m *Main, placer web.OrderPlacer) (*reference, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	return &reference{addr: ln.Addr().String(), close: func() { hs.Close() }}, nil
+	front := web.NewFront(&http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second})
+	go front.Serve(ln)
+	return &reference{addr: ln.Addr().String(), close: func() { front.Close() }}, nil
 }
 
 func printLiveBench(out io.Writer, rows []liveBenchRow) {

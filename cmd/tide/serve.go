@@ -58,7 +58,9 @@ type Main struct {
 	stopUpkeep context.CancelFunc
 	Server     *web.Server
 	HTTP       *http.Server
-	Listener   net.Listener
+	// Front reads plain HTTP connections ahead of HTTP (nil with TLS).
+	Front    *web.Front
+	Listener net.Listener
 
 	// Consult lets the parties into consultations' video rooms; nil
 	// answers the rooms 404.
@@ -223,12 +225,15 @@ func (m *Main) Start() error {
 		ln.Close()
 		return err
 	}
+	if m.Config.TLSCert == "" {
+		m.Front = web.NewFront(m.HTTP)
+	}
 	go func() {
 		var err error
-		if m.Config.TLSCert != "" {
+		if m.Front == nil {
 			err = m.HTTP.ServeTLS(ln, m.Config.TLSCert, m.Config.TLSKey)
 		} else {
-			err = m.HTTP.Serve(ln)
+			err = m.Front.Serve(ln)
 		}
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("server stopped", "error", err)
@@ -266,7 +271,11 @@ func (m *Main) Close() error {
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
 		defer cancel()
-		errs = append(errs, m.HTTP.Shutdown(ctx))
+		if m.Front != nil {
+			errs = append(errs, m.Front.Shutdown(ctx))
+		} else {
+			errs = append(errs, m.HTTP.Shutdown(ctx))
+		}
 	}
 	if m.Engine != nil {
 		errs = append(errs, m.Engine.Close())
