@@ -122,7 +122,7 @@ func benchLivesale(ctx context.Context, env *Env, o liveBenchOptions) error {
 	if o.viewers > 0 {
 		return benchViewers(ctx, env, o, plan)
 	}
-	fmt.Fprintf(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key (%s), over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same route handler\n", keyKind(o.randomKeys))
+	fmt.Fprintf(out, "each order: POST /api/v1/rooms/{room}/orders, one unit, a bearer token and a fresh Idempotency-Key (%s), over keep-alive HTTP/1.1 on 127.0.0.1; every placer stands behind the same front and route handler\n", keyKind(o.randomKeys))
 
 	fmt.Fprintln(env.Stderr, "tide ...")
 	stopProfile, err := startCPUProfile(o.cpuProfile)

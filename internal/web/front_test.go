@@ -9,11 +9,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tide-project/tide/internal/market"
+	"github.com/tide-project/tide/internal/sqlstore"
+	"github.com/tide-project/tide/internal/tide"
+	"github.com/tide-project/tide/internal/user"
 	"github.com/tide-project/tide/internal/web"
 )
 
@@ -270,5 +277,91 @@ func TestFrontShutdown(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", site.frontAddr, time.Second); err == nil {
 		c.Close()
 		t.Error("the front still accepts connections after shutdown")
+	}
+}
+
+// instantPlacer answers every order at once, so a benchmark measures the
+// HTTP side alone.
+type instantPlacer struct{}
+
+func (instantPlacer) PlaceOrder(ctx context.Context, r market.OrderRequest) (*market.Order, error) {
+	now := time.Now().UTC()
+	return &market.Order{ID: market.NewID(), RoomID: r.Room, ProductID: r.Product, BuyerID: tide.ActorFrom(ctx).UserID,
+		Quantity: r.Quantity, UnitPrice: 2800, Total: 2800 * r.Quantity, Currency: "CNY", State: market.Placed,
+		IdempotencyKey: r.IdempotencyKey, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// BenchmarkOrderRoute posts orders, from 64 keep-alive connections in this
+// process, to a placer that answers at once: through net/http alone and
+// through the front, each serving the same handler.
+func BenchmarkOrderRoute(b *testing.B) {
+	db := sqlstore.OpenTest(b, sqlstore.SQLite)
+	users := user.NewService(db)
+	ctx := tide.WithActor(context.Background(), tide.System)
+	if _, err := users.Create(ctx, user.NewUser{Name: "buyer", Password: transferPassword, Roles: []tide.Role{tide.RolePublic}}); err != nil {
+		b.Fatal(err)
+	}
+	token, err := users.IssueToken(ctx, "buyer", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &web.Server{Users: users, Store: db, Orders: instantPlacer{}, Logger: slog.New(slog.DiscardHandler)}
+	h := s.Handler()
+	for _, side := range []string{"net-http", "front"} {
+		b.Run(side, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			hs := &http.Server{Handler: h}
+			if side == "front" {
+				f := web.NewFront(hs)
+				go f.Serve(ln)
+				defer f.Close()
+			} else {
+				go hs.Serve(ln)
+				defer hs.Close()
+			}
+			const conns = 64
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			errs := make(chan error, conns)
+			b.ResetTimer()
+			for c := range conns {
+				wg.Go(func() {
+					conn, err := net.Dial("tcp", ln.Addr().String())
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer conn.Close()
+					br := bufio.NewReader(conn)
+					for i := 0; next.Add(1) <= int64(b.N); i++ {
+						req := orderRequest("room1", token, fmt.Sprintf("01KBENCH%06d%012d", c, i), `{"product":"p1","quantity":1}`)
+						if _, err := io.WriteString(conn, req); err != nil {
+							errs <- err
+							return
+						}
+						res, err := http.ReadResponse(br, nil)
+						if err != nil {
+							errs <- err
+							return
+						}
+						io.Copy(io.Discard, res.Body)
+						if res.StatusCode != http.StatusCreated {
+							errs <- fmt.Errorf("status %d", res.StatusCode)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			close(errs)
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+		})
 	}
 }

@@ -75,7 +75,23 @@ func (m *metrics) wrap(h http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
+		m.requests.WithLabelValues(r.Method, route, statusLabel(sw.status)).Inc()
 		m.latency.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// statusLabels are the status codes as labels, made once rather than for
+// every request.
+var statusLabels = func() (l [600]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
 }
