@@ -285,6 +285,9 @@ func (fc *frontConn) read() (q frontRequest, ok bool, err error) {
 	headerWait := false
 	for {
 		buf, _ := fc.br.Peek(fc.br.Buffered())
+		if !mayBeOrder(buf) {
+			return q, false, nil
+		}
 		end, complete, fits := headEnd(buf)
 		if !fits {
 			return q, false, nil
@@ -326,7 +329,8 @@ func (fc *frontConn) read() (q frontRequest, ok bool, err error) {
 
 // headEnd finds the end of the head in buf: the index past its empty line.
 // fits is false when the head is one the front leaves to the http.Server:
-// lines not ended by CRLF, or too many of them.
+// lines not ended by CRLF, too many of them, or a header line that is not a
+// plain "Name: value", which net/http refuses as soon as it reads it.
 func headEnd(buf []byte) (end int, complete, fits bool) {
 	for lines := 0; lines <= frontMaxLines; lines++ {
 		i := bytes.IndexByte(buf[end:], '\n')
@@ -336,12 +340,35 @@ func headEnd(buf []byte) (end int, complete, fits bool) {
 		if i == 0 || buf[end+i-1] != '\r' {
 			return end, false, false
 		}
+		if lines > 0 && i > 1 && !plainHeaderLine(buf[end:end+i-1]) {
+			return end, false, false
+		}
 		end += i + 1
 		if i == 1 {
 			return end, true, true
 		}
 	}
 	return end, false, false
+}
+
+// plainHeaderLine tells whether line is a token, a colon and a value of
+// visible characters, spaces and tabs.
+func plainHeaderLine(line []byte) bool {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return false
+	}
+	for _, c := range line[:colon] {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	for _, c := range line[colon+1:] {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // parseHead reads the request line and the headers into fc.header and q,
@@ -435,21 +462,43 @@ func cutLine(s string) (line, rest string, found bool) {
 	return s, "", false
 }
 
+const orderPrefix = "POST /api/v1/rooms/"
+
+// mayBeOrder tells whether buf, the start of a request, may still be an
+// order: as soon as it cannot, the request goes to net/http unread, which
+// answers a malformed one at once rather than after a head the front would
+// wait for.
+func mayBeOrder(buf []byte) bool {
+	n := min(len(buf), len(orderPrefix))
+	if string(buf[:n]) != orderPrefix[:n] {
+		return false
+	}
+	i := bytes.IndexByte(buf, '\n')
+	if i < 0 {
+		return true
+	}
+	if i == 0 || buf[i-1] != '\r' {
+		return false
+	}
+	_, ok := orderRoute(buf[:i-1])
+	return ok
+}
+
 // orderRoute returns the path of "POST /api/v1/rooms/{room}/orders HTTP/1.1"
 // when the room is a plain reference (letters, digits, '-' and '_'), which
 // needs no unescaping or cleaning.
-func orderRoute(line string) (path string, ok bool) {
-	const prefix, suffix = "POST /api/v1/rooms/", "/orders HTTP/1.1"
-	if len(line) <= len(prefix)+len(suffix) || line[:len(prefix)] != prefix || line[len(line)-len(suffix):] != suffix {
-		return "", false
+func orderRoute[T string | []byte](line T) (path T, ok bool) {
+	const prefix, suffix = orderPrefix, "/orders HTTP/1.1"
+	if len(line) <= len(prefix)+len(suffix) || string(line[:len(prefix)]) != prefix || string(line[len(line)-len(suffix):]) != suffix {
+		return path, false
 	}
 	room := line[len(prefix) : len(line)-len(suffix)]
 	if len(room) > 128 {
-		return "", false
+		return path, false
 	}
 	for i := 0; i < len(room); i++ {
 		if c := room[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return "", false
+			return path, false
 		}
 	}
 	return line[len("POST ") : len(line)-len(" HTTP/1.1")], true

@@ -136,6 +136,8 @@ func TestFrontAnswersAsNetHTTP(t *testing.T) {
 	site := newFrontSite(t)
 	buyer := site.tokens["buyer"]
 	valid := `{"product":"` + site.product + `","quantity":1}`
+	page := site.signIn(t, "buyer") // the live page posts with its session and CSRF token
+	session := fmt.Sprintf("Cookie: tide_session=%s; tide_csrf=%s", page.cookies[0].Value, page.csrf)
 	cases := []struct {
 		name, req string
 		want      int
@@ -150,6 +152,8 @@ func TestFrontAnswersAsNetHTTP(t *testing.T) {
 		{"UnknownRoom", orderRequest("nope", buyer, "", valid), http.StatusNotFound},
 		{"TooLarge", orderRequest(site.room, buyer, "", `{"product":"`+strings.Repeat("x", web.MaxOrderBody)+`"}`), http.StatusRequestEntityTooLarge},
 		{"SoldOut", orderRequest(site.room, buyer, "", `{"product":"`+site.product+`","quantity":51}`), http.StatusConflict},
+		{"ForgedCSRF", orderRequest(site.room, "", "", valid, session, "X-CSRF-Token: "+strings.Repeat("f", 40)), http.StatusForbidden},
+		{"PageSoldOut", orderRequest(site.room, "", "", `{"product":"`+site.product+`","quantity":51}`, session, "X-CSRF-Token: "+page.csrf), http.StatusConflict},
 	}
 	front, plain := dialRaw(t, site.frontAddr), dialRaw(t, site.plainAddr)
 	for _, tc := range cases {
@@ -364,4 +368,83 @@ func BenchmarkOrderRoute(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 		})
 	}
+}
+
+// FuzzFront sends the same bytes to the front and to net/http serving the
+// same handler, on fresh connections, and wants the same answer from both:
+// the front must either answer a request exactly as net/http would, or leave
+// it to net/http.
+func FuzzFront(f *testing.F) {
+	db := sqlstore.OpenTest(f, sqlstore.SQLite)
+	users := user.NewService(db)
+	ctx := tide.WithActor(context.Background(), tide.System)
+	if _, err := users.Create(ctx, user.NewUser{Name: "buyer", Password: transferPassword, Roles: []tide.Role{tide.RolePublic}}); err != nil {
+		f.Fatal(err)
+	}
+	token, err := users.IssueToken(ctx, "buyer", "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &web.Server{Users: users, Store: db, Orders: instantPlacer{}, Logger: slog.New(slog.DiscardHandler)}
+	h := s.Handler()
+	front := web.NewFront(&http.Server{Handler: h, ReadHeaderTimeout: time.Second})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	go front.Serve(ln)
+	f.Cleanup(func() { front.Close() })
+	plain := httptest.NewServer(h)
+	f.Cleanup(plain.Close)
+	body := `{"product":"p1","quantity":1}`
+	for _, seed := range []string{
+		orderRequest("r1", token, "k1", body),
+		orderRequest("r1", token, "", body, "Connection: close"),
+		orderRequest("r1", "", "", body),
+		orderRequest("r1", token, "k2", `{"quantity":1,"product":"p1"}`),
+		orderRequest("r1", token, "k3", body, "X-Csrf-Token: t", "Cookie: tide_session=x; tide_csrf=t"),
+		orderRequest("r1", token, "k4", body) + orderRequest("r1", token, "k5", body),
+		"POST /api/v1/rooms/r1/orders HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+		"POST /api/v1/rooms/r1/orders HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n{}",
+		"POST /api/v1/rooms/r1/orders HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n",
+		"POST /api/v1/rooms/r1/orders HTTP/1.1\r\nHost: a\r\n Folded: x\r\nContent-Length: 2\r\n\r\n{}",
+		"POST /api/v1/rooms/r1/orders HTTP/1.0\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}",
+		"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, want := exchange(t, ln.Addr().String(), raw), exchange(t, strings.TrimPrefix(plain.URL, "http://"), raw)
+		if got != want {
+			t.Errorf("for %q\nthe front answered %q\nnet/http answered %q", raw, got, want)
+		}
+	})
+}
+
+// exchange writes raw on a fresh connection and returns the status lines
+// and the stable headers of every answer read before the connection closes
+// or goes quiet.
+func exchange(t *testing.T, addr string, raw []byte) string {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(raw)
+	br := bufio.NewReader(c)
+	var out strings.Builder
+	for range 4 {
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			break
+		}
+		body, _ := io.ReadAll(res.Body)
+		fmt.Fprintf(&out, "%d %s|%s|%s|", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("X-Content-Type-Options"), res.Header.Get("Connection"))
+		if !strings.Contains(string(body), `"id":`) { // an order's ID and times differ
+			out.Write(body)
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
 }
