@@ -295,22 +295,29 @@ func (instantPlacer) PlaceOrder(ctx context.Context, r market.OrderRequest) (*ma
 		IdempotencyKey: r.IdempotencyKey, CreatedAt: now, UpdatedAt: now}, nil
 }
 
+// instantServer is a server whose orders are answered by instantPlacer, and
+// the bearer token of its one buyer.
+func instantServer(tb testing.TB) (http.Handler, string) {
+	tb.Helper()
+	db := sqlstore.OpenTest(tb, sqlstore.SQLite)
+	users := user.NewService(db)
+	ctx := tide.WithActor(context.Background(), tide.System)
+	if _, err := users.Create(ctx, user.NewUser{Name: "buyer", Password: transferPassword, Roles: []tide.Role{tide.RolePublic}}); err != nil {
+		tb.Fatal(err)
+	}
+	token, err := users.IssueToken(ctx, "buyer", "test")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &web.Server{Users: users, Store: db, Orders: instantPlacer{}, Logger: slog.New(slog.DiscardHandler)}
+	return s.Handler(), token
+}
+
 // BenchmarkOrderRoute posts orders, from 64 keep-alive connections in this
 // process, to a placer that answers at once: through net/http alone and
 // through the front, each serving the same handler.
 func BenchmarkOrderRoute(b *testing.B) {
-	db := sqlstore.OpenTest(b, sqlstore.SQLite)
-	users := user.NewService(db)
-	ctx := tide.WithActor(context.Background(), tide.System)
-	if _, err := users.Create(ctx, user.NewUser{Name: "buyer", Password: transferPassword, Roles: []tide.Role{tide.RolePublic}}); err != nil {
-		b.Fatal(err)
-	}
-	token, err := users.IssueToken(ctx, "buyer", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &web.Server{Users: users, Store: db, Orders: instantPlacer{}, Logger: slog.New(slog.DiscardHandler)}
-	h := s.Handler()
+	h, token := instantServer(b)
 	for _, side := range []string{"net-http", "front"} {
 		b.Run(side, func(b *testing.B) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -375,18 +382,7 @@ func BenchmarkOrderRoute(b *testing.B) {
 // the front must either answer a request exactly as net/http would, or leave
 // it to net/http.
 func FuzzFront(f *testing.F) {
-	db := sqlstore.OpenTest(f, sqlstore.SQLite)
-	users := user.NewService(db)
-	ctx := tide.WithActor(context.Background(), tide.System)
-	if _, err := users.Create(ctx, user.NewUser{Name: "buyer", Password: transferPassword, Roles: []tide.Role{tide.RolePublic}}); err != nil {
-		f.Fatal(err)
-	}
-	token, err := users.IssueToken(ctx, "buyer", "fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
-	s := &web.Server{Users: users, Store: db, Orders: instantPlacer{}, Logger: slog.New(slog.DiscardHandler)}
-	h := s.Handler()
+	h, token := instantServer(f)
 	front := web.NewFront(&http.Server{Handler: h, ReadHeaderTimeout: time.Second})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
