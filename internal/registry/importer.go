@@ -187,7 +187,7 @@ type pendingHousehold struct {
 	lines []int // the line of each member's row
 	// checks holds each member's row, checked while the file was read; the
 	// household's Members are made from them.
-	checks []*memberCheck
+	checks []memberRef
 	// cols names the file's household columns; vals and valLines hold each
 	// one's value and the line that gave it, so later rows are checked.
 	cols     []string

@@ -32,12 +32,11 @@ func (s *Service) checkImport(ctx context.Context, a *tide.Actor, ts TransferSto
 // their ID numbers sealed) as the file was read.
 func (s *Service) checkHousehold(a *tide.Actor, p *pendingHousehold, villages map[string]struct{}, now time.Time) {
 	h := &p.h
-	h.Members = make([]Member, len(p.checks))
+	h.Members = membersOf(p.checks)
 	heads := 0
 	for i, c := range p.checks {
-		h.Members[i] = c.m
 		m := &h.Members[i]
-		if err := c.err; err != nil {
+		if err := c.err(); err != nil {
 			msg := tide.ErrorMessage(err)
 			if field := tide.ErrorField(err); field == "id_number" && strings.ContainsAny(m.IDNumber, "E+.") {
 				msg = "the ID number was stored as a number and lost digits; format the column as text"

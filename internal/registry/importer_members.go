@@ -6,34 +6,45 @@ import (
 	"time"
 )
 
-// memberCheck is one member row and what checking it found.
-type memberCheck struct {
-	m   Member
-	err error
+// memberRef is one member row added to memberChecks: where its member and
+// what checking it found will be.
+type memberRef struct {
+	b *memberBatch
+	i int
+}
+
+func (r memberRef) err() error { return r.b.errs[r.i] }
+
+// memberBatch is a batch of member rows and what checking each found.
+type memberBatch struct {
+	members []Member
+	errs    []error
 }
 
 // memberChecks checks member rows on every processor while the file is
 // still being read, so reading and the per-member work (rules, hashing and
 // sealing the ID number) overlap. Rows go to the workers in batches; each
-// row's outcome stays where add put it, to be read after wait.
+// row's outcome stays where add put it, to be read after wait. A
+// household's members usually sit side by side in one batch, and then
+// become its Members as they are (see membersOf).
 type memberChecks struct {
-	batch []memberCheck
-	work  chan []memberCheck
+	batch *memberBatch
+	work  chan *memberBatch
 	wg    sync.WaitGroup
 }
 
-// memberBatch is how many rows go to a worker at a time.
-const memberBatch = 512
+// memberBatchRows is how many rows go to a worker at a time.
+const memberBatchRows = 512
 
 func newMemberChecks(check func(*Member) error) *memberChecks {
-	c := &memberChecks{work: make(chan []memberCheck, 16)}
+	c := &memberChecks{work: make(chan *memberBatch, 16)}
 	for range runtime.GOMAXPROCS(0) {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
 			for b := range c.work {
-				for i := range b {
-					b[i].err = check(&b[i].m)
+				for i := range b.members {
+					b.errs[i] = check(&b.members[i])
 				}
 			}
 		}()
@@ -42,17 +53,17 @@ func newMemberChecks(check func(*Member) error) *memberChecks {
 }
 
 // add queues m to be checked and returns where its outcome will be.
-func (c *memberChecks) add(m Member) *memberCheck {
-	if len(c.batch) == cap(c.batch) {
+func (c *memberChecks) add(m Member) memberRef {
+	if c.batch == nil || len(c.batch.members) == memberBatchRows {
 		c.send()
-		c.batch = make([]memberCheck, 0, memberBatch)
+		c.batch = &memberBatch{members: make([]Member, 0, memberBatchRows), errs: make([]error, memberBatchRows)}
 	}
-	c.batch = append(c.batch, memberCheck{m: m})
-	return &c.batch[len(c.batch)-1]
+	c.batch.members = append(c.batch.members, m)
+	return memberRef{c.batch, len(c.batch.members) - 1}
 }
 
 func (c *memberChecks) send() {
-	if len(c.batch) > 0 {
+	if c.batch != nil {
 		c.work <- c.batch
 	}
 	c.batch = nil
@@ -67,6 +78,27 @@ func (c *memberChecks) wait() {
 	close(c.work)
 	c.wg.Wait()
 	c.work = nil
+}
+
+// membersOf returns the members refs name, in order. When they lie side by
+// side in one batch, as a household's rows mostly do, the batch's own
+// members are returned, capped so that appending copies; otherwise a copy.
+func membersOf(refs []memberRef) []Member {
+	if len(refs) == 0 {
+		return []Member{}
+	}
+	first := refs[0]
+	for k, r := range refs {
+		if r.b != first.b || r.i != first.i+k {
+			out := make([]Member, len(refs))
+			for j, r := range refs {
+				out[j] = r.b.members[r.i]
+			}
+			return out
+		}
+	}
+	end := first.i + len(refs)
+	return first.b.members[first.i:end:end]
 }
 
 // checkMember applies the rules of one member and, when they hold, seals

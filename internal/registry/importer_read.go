@@ -23,6 +23,10 @@ type fileLayout struct {
 	// included, and hpos their positions.
 	hcols []string
 	hpos  []int
+	// key and member are the positions of "household" and of MemberColumns,
+	// -1 when absent, so a row is read without a lookup per cell.
+	key    int
+	member [len(memberColumnNames)]int
 }
 
 // parseHeader reads the header row. Column names are matched without case or
@@ -74,6 +78,10 @@ func parseHeader(header []string) (*fileLayout, []RowError) {
 			l.hpos = append(l.hpos, i)
 		}
 	}
+	l.key = l.at("household")
+	for i, c := range memberColumnNames {
+		l.member[i] = l.at(c)
+	}
 	if n := len(l.hcols) - (len(HouseholdColumns) - 1); n > MaxIndicators {
 		bad = append(bad, RowError{Line: 1, Column: "household", Message: fmt.Sprintf("at most %d indicator columns", MaxIndicators)})
 	}
@@ -88,12 +96,12 @@ func cell(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
-func (l *fileLayout) get(rec []string, column string) string {
-	i, ok := l.pos[column]
-	if !ok {
-		return ""
+// at returns the position of column, -1 when the file has none.
+func (l *fileLayout) at(column string) int {
+	if i, ok := l.pos[column]; ok {
+		return i
 	}
-	return cell(rec, i)
+	return -1
 }
 
 // readHouseholdFile reads a whole file into households, recording the rows it
@@ -193,7 +201,7 @@ func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold
 			}
 		}
 	}
-	key := l.get(rec, "household")
+	key := cell(rec, l.key)
 	if key == "" {
 		f.bad = append(f.bad, RowError{Line: line, Column: "household", Message: "household is required: it groups the rows of one household"})
 		f.orphans++
@@ -220,14 +228,15 @@ func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold
 			p.fail(line, c, "%q disagrees with %q on line %d for household %s", v, p.vals[j], p.valLines[j], key)
 		}
 	}
-	m := Member{Name: l.get(rec, "name"), Sex: l.get(rec, "sex"), Birth: l.get(rec, "birth_date"),
-		Relation: l.get(rec, "relation"), IDNumber: l.get(rec, "id_number"), Phone: l.get(rec, "phone"),
-		Disability: l.get(rec, "disability"), Health: l.get(rec, "health"), Schooling: l.get(rec, "schooling")}
+	col := func(i int) string { return cell(rec, l.member[i]) }
+	m := Member{Name: col(colName), Sex: col(colSex), Birth: col(colBirth), Relation: col(colRelation),
+		IDNumber: col(colIDNumber), Phone: col(colPhone), Disability: col(colDisability), Health: col(colHealth),
+		Schooling: col(colSchooling)}
 	if xlsx {
 		m.Birth = excelDate(m.Birth)
 	}
 	var ok bool
-	if m.MedicalInsurance, ok = parseFlag(l.get(rec, "medical_insurance")); !ok {
+	if m.MedicalInsurance, ok = parseFlag(col(colMedicalInsurance)); !ok {
 		p.fail(line, "medical_insurance", "medical_insurance must be 1 or 0 (true/false, yes/no)")
 	}
 	p.checks = append(p.checks, checks.add(m))

@@ -469,10 +469,14 @@ func TestImportRestoresConnection(t *testing.T) {
 	f := newTransferFixture(t, db, 2)
 	var buf bytes.Buffer
 	writeHouseholds(&buf, 0, 10, f.villages["520101"])
+	var spill int
+	if err := db.SQL().QueryRow("PRAGMA cache_spill").Scan(&spill); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.svc.Import(systemCtx, &buf, registry.FormatCSV, registry.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for pragma, want := range map[string]int{"foreign_keys": 1, "cache_size": -2000, "temp_store": 0, "threads": 0} {
+	for pragma, want := range map[string]int{"foreign_keys": 1, "cache_size": -2000, "cache_spill": spill, "temp_store": 0, "threads": 0} {
 		var got int
 		if err := db.SQL().QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
 			t.Errorf("PRAGMA %s = %d (%v), want %d", pragma, got, err, want)

@@ -40,7 +40,25 @@ func CheckFormat(format string) error {
 // indicator columns, named IndicatorPrefix+ID, sit between the two groups.
 var (
 	HouseholdColumns = []string{"household", "village", "income_per_person", "last_year_income", "shock_costs", "cadre_name", "cadre_phone"}
-	MemberColumns    = []string{"name", "sex", "birth_date", "relation", "id_number", "phone", "disability", "health", "schooling", "medical_insurance"}
+	MemberColumns    = memberColumnNames[:]
+)
+
+// memberColumnNames are MemberColumns as an array, so a file's layout holds
+// a position for each.
+var memberColumnNames = [...]string{"name", "sex", "birth_date", "relation", "id_number", "phone", "disability", "health", "schooling", "medical_insurance"}
+
+// The index of each member column in memberColumnNames.
+const (
+	colName = iota
+	colSex
+	colBirth
+	colRelation
+	colIDNumber
+	colPhone
+	colDisability
+	colHealth
+	colSchooling
+	colMedicalInsurance
 )
 
 // IndicatorPrefix starts the name of an indicator column: ind_food_secure.
@@ -77,6 +95,8 @@ type csvRows struct{ r *csv.Reader }
 func newCSVRows(r io.Reader) *csvRows {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
+	// Each record's fields are copied by readAhead, its only caller.
+	cr.ReuseRecord = true
 	return &csvRows{r: cr}
 }
 

@@ -13,19 +13,22 @@ import (
 const minBulkCacheKiB = 512 << 10
 
 // inBulkTx is inTx for bulk writes. On SQLite the connection gets a bigger
-// page cache, which keeps the indexes' random inserts in memory; statement
-// journals in memory; and foreign keys off, since counting them makes SQLite
-// journal every statement; and a helper thread for sorting, which builds
-// indexes rebuilt after a large import on both processors. The caller
-// vouches for the references instead: an import's villages were checked by
-// the registry a moment before (regions are never deleted) and its members
-// point at households it has just inserted. All of these must be set before
-// the transaction begins, and all are put back before the connection
-// returns to the pool.
+// page cache, which keeps the indexes' random inserts in memory; foreign
+// keys off, since counting them makes SQLite journal every statement; and
+// a helper thread for sorting, which builds indexes rebuilt after a large
+// import on both processors. The caller vouches for the references
+// instead: an import's villages were checked by the registry a moment
+// before (regions are never deleted) and its members point at households
+// it has just inserted. All of these must be set before the transaction
+// begins, and all are put back before the connection returns to the pool.
 //
 // The page cache holds at least cacheBytes, so an import sized to its rows
 // keeps the tables and the indexes it rebuilds in memory until it commits,
-// rather than spilling pages and reading them back to build each index.
+// rather than spilling pages and reading them back to build each index;
+// cache_spill holds it to that even while the cache is made small for
+// sorting (see sortingCacheKiB). Temporary storage stays in files: with it
+// in memory SQLite sorts an index's keys as one list on one thread, where
+// from files it sorts runs of them on the helper thread too and merges.
 func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) error) error {
 	if db.dialect != SQLite {
 		return db.inTx(ctx, fn)
@@ -38,14 +41,14 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 	}
 	defer conn.Close()
 	cacheKiB := max(cacheBytes>>10, minBulkCacheKiB)
-	bulk := []struct{ name, value, was string }{{name: "cache_size", value: strconv.FormatInt(-cacheKiB, 10)}, {name: "temp_store", value: "MEMORY"},
-		{name: "foreign_keys", value: "OFF"}, {name: "threads", value: "2"}}
+	cache := strconv.FormatInt(-cacheKiB, 10)
+	bulk := []struct{ name, value, was string }{{name: "cache_size", value: cache}, {name: "cache_spill", value: cache},
+		{name: "temp_store", value: "FILE"}, {name: "foreign_keys", value: "OFF"}, {name: "threads", value: "2"}}
+	// Every setting is read before any is changed: cache_spill reads as at
+	// least the cache's size.
 	for i := range bulk {
 		p := &bulk[i]
 		if err := conn.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&p.was); err != nil {
-			return err
-		}
-		if _, err := conn.ExecContext(ctx, `PRAGMA `+p.name+` = `+p.value); err != nil {
 			return err
 		}
 	}
@@ -60,6 +63,11 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 			}
 		}
 	}()
+	for _, p := range bulk {
+		if _, err := conn.ExecContext(ctx, `PRAGMA `+p.name+` = `+p.value); err != nil {
+			return err
+		}
+	}
 	stx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)
