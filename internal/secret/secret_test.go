@@ -76,3 +76,14 @@ func TestParseKey(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkHash(b *testing.B) {
+	s, err := New(make([]byte, KeyLen))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Hash("52010119800101001X")
+	}
+}
