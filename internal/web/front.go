@@ -5,12 +5,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,15 +187,16 @@ const (
 // frontConn is one connection while the front reads it. Its buffers, header
 // map and writer are reused from one request to the next.
 type frontConn struct {
-	f      *Front
-	c      net.Conn
-	br     *bufio.Reader
-	state  atomic.Int32
-	remote string
-	header http.Header
-	values []string
-	body   frontBody
-	w      frontWriter
+	f       *Front
+	c       net.Conn
+	br      *bufio.Reader
+	state   atomic.Int32
+	remote  string
+	header  http.Header
+	values  []string
+	bodyBuf []byte
+	body    frontBody
+	w       frontWriter
 }
 
 // frontRequest is what the front read of one request.
@@ -320,9 +319,9 @@ func (fc *frontConn) read() (q frontRequest, ok bool, err error) {
 	if err != nil {
 		return q, false, err
 	}
-	fc.body.b = append(fc.body.b[:0], all[q.headLen:]...)
-	fc.body.off = 0
-	q.body = fc.body.b
+	fc.bodyBuf = append(fc.bodyBuf[:0], all[q.headLen:]...)
+	fc.body.Reset(fc.bodyBuf)
+	q.body = fc.bodyBuf
 	fc.br.Discard(q.headLen + n)
 	return q, true, nil
 }
@@ -374,8 +373,11 @@ func plainHeaderLine(line []byte) bool {
 // parseHead reads the request line and the headers into fc.header and q,
 // and returns the body's length; ok is false for anything but an order
 // placed as the live page and the API's clients place it.
+//
+// headEnd has checked every line: each ends in CRLF, and each header line is
+// a token, a colon and a plain value.
 func (fc *frontConn) parseHead(head string, q *frontRequest) (bodyLen int, ok bool) {
-	line, rest, _ := cutLine(head)
+	line, rest, _ := strings.Cut(head, "\r\n")
 	path, ok := orderRoute(line)
 	if !ok {
 		return 0, false
@@ -387,26 +389,13 @@ func (fc *frontConn) parseHead(head string, q *frontRequest) (bodyLen int, ok bo
 	clear(fc.header)
 	fc.values = fc.values[:0]
 	hosts, lengths := 0, 0
-	bodyLen = 0
 	for {
-		line, rest, _ = cutLine(rest)
+		line, rest, _ = strings.Cut(rest, "\r\n")
 		if line == "" {
 			break
 		}
-		colon := -1
-		for i := 0; i < len(line); i++ {
-			if line[i] == ':' {
-				colon = i
-				break
-			}
-		}
-		if colon <= 0 {
-			return 0, false
-		}
-		name, value := line[:colon], textproto.TrimString(line[colon+1:])
-		if !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
-			return 0, false
-		}
+		name, value, _ := strings.Cut(line, ":")
+		value = textproto.TrimString(value)
 		key := textproto.CanonicalMIMEHeaderKey(name)
 		switch key {
 		case "Host":
@@ -451,15 +440,6 @@ func (fc *frontConn) addHeader(key, value string) {
 	i := len(fc.values)
 	fc.values = append(fc.values, value)
 	fc.header[key] = fc.values[i : i+1 : i+1]
-}
-
-func cutLine(s string) (line, rest string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i-1], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 const orderPrefix = "POST /api/v1/rooms/"
@@ -546,29 +526,16 @@ func (fc *frontConn) answer(ctx context.Context, q frontRequest) (ok bool) {
 }
 
 // frontBody is a request body read whole by the front.
-type frontBody struct {
-	b   []byte
-	off int
-}
+type frontBody struct{ bytes.Reader }
 
-func (b *frontBody) Read(p []byte) (int, error) {
-	if b.off >= len(b.b) {
-		return 0, io.EOF
-	}
-	n := copy(p, b.b[b.off:])
-	b.off += n
-	return n, nil
-}
-
-func (b *frontBody) Close() error { return nil }
+func (*frontBody) Close() error { return nil }
 
 // frontWriter collects a response to write it in one piece.
 type frontWriter struct {
 	header http.Header
 	status int
 	body   []byte
-	out    []byte
-	keys   []string
+	out    bytes.Buffer
 }
 
 func (w *frontWriter) reset() {
@@ -609,53 +576,41 @@ func (w *frontWriter) response(closing bool) []byte {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	h := w.header
-	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{httpDate()}
+	h, b := w.header, &w.out
+	body := bodyAllowed(w.status)
+	if _, ok := h["Content-Type"]; !ok && body && len(w.body) > 0 {
+		h["Content-Type"] = []string{http.DetectContentType(w.body)}
 	}
-	if bodyAllowed(w.status) {
-		if _, ok := h["Content-Length"]; !ok {
-			h["Content-Length"] = []string{strconv.Itoa(len(w.body))}
-		}
-		if _, ok := h["Content-Type"]; !ok && len(w.body) > 0 {
-			h["Content-Type"] = []string{http.DetectContentType(w.body)}
-		}
-	} else {
+	if !body {
 		delete(h, "Content-Length")
 	}
 	if closing {
-		h["Connection"] = []string{"close"}
+		delete(h, "Connection") // said below
 	}
-	b := append(w.out[:0], "HTTP/1.1 "...)
-	b = strconv.AppendInt(b, int64(w.status), 10)
-	b = append(b, ' ')
-	b = append(b, http.StatusText(w.status)...)
-	b = append(b, "\r\n"...)
-	w.keys = w.keys[:0]
-	for k := range h {
-		w.keys = append(w.keys, k)
+	b.Reset()
+	b.WriteString("HTTP/1.1 ")
+	b.WriteString(statusLabel(w.status))
+	b.WriteByte(' ')
+	b.WriteString(http.StatusText(w.status))
+	b.WriteString("\r\n")
+	h.Write(b) // sorted, line breaks in values made spaces, as net/http writes them
+	if _, ok := h["Date"]; !ok {
+		b.WriteString("Date: ")
+		b.WriteString(httpDate())
+		b.WriteString("\r\n")
 	}
-	slices.Sort(w.keys)
-	for _, k := range w.keys {
-		for _, v := range h[k] {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			if strings.ContainsAny(v, "\r\n") {
-				v = headerValueReplacer.Replace(v)
-			}
-			b = append(b, v...)
-			b = append(b, "\r\n"...)
-		}
+	if _, ok := h["Content-Length"]; !ok && body {
+		b.WriteString("Content-Length: ")
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(len(w.body)), 10))
+		b.WriteString("\r\n")
 	}
-	b = append(b, "\r\n"...)
-	b = append(b, w.body...)
-	w.out = b
-	return b
+	if closing {
+		b.WriteString("Connection: close\r\n")
+	}
+	b.WriteString("\r\n")
+	b.Write(w.body)
+	return b.Bytes()
 }
-
-// headerValueReplacer turns line breaks in a header value into spaces, as
-// net/http does.
-var headerValueReplacer = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 // dateCache holds the Date header of the current second.
 var dateCache atomic.Pointer[datedString]
