@@ -36,11 +36,18 @@ func sqliteDSN(path string) string {
 
 // sqliteConstraint says which constraint, if any, err broke.
 func sqliteConstraint(err error) constraint {
+	var code sqlite3.ErrNoExtended
 	var se sqlite3.Error
-	if !errors.As(err, &se) {
+	var pe sqlite3Error
+	switch {
+	case errors.As(err, &se):
+		code = se.ExtendedCode
+	case errors.As(err, &pe):
+		code = sqlite3.ErrNoExtended(pe.extended)
+	default:
 		return noConstraint
 	}
-	switch se.ExtendedCode {
+	switch code {
 	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
 		return uniqueConstraint
 	case sqlite3.ErrConstraintForeignKey:
