@@ -37,7 +37,11 @@ var migrations embed.FS
 // so each would be copied as soon as written, and a page rewritten by the
 // next batch copied again; at 10,000 pages a page rewritten by several
 // batches is copied once.
-var sqlitePragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(NORMAL)", "wal_autocheckpoint(10000)"}
+var sqlitePragmas = []string{"busy_timeout(" + strconv.Itoa(busyTimeoutMillis) + ")", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(NORMAL)", "wal_autocheckpoint(10000)"}
+
+// busyTimeoutMillis is how long a statement waits for another connection's
+// lock before it fails as busy.
+const busyTimeoutMillis = 10_000
 
 // Dialect names the SQL engine behind a DB.
 type Dialect string

@@ -129,23 +129,40 @@ func TestPackedRows(t *testing.T) {
 }
 
 // TestPackedRowsConflict writes a batch one of whose rows breaks the primary
-// key: the import's error is a conflict, and the transaction writes none of
-// its rows.
+// key, with the database to itself (so in rollback-journal mode) and shared:
+// the write's error is a conflict, the transaction writes none of its rows,
+// and the database is in WAL mode after.
 func TestPackedRowsConflict(t *testing.T) {
-	db := OpenTest(t, SQLite)
-	if _, err := db.SQL().Exec(packedTable); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SQL().Exec(`INSERT INTO packed (id) VALUES (150)`); err != nil {
-		t.Fatal(err)
-	}
-	err := writePacked(t, db, 1, 300, 100)
-	if tide.ErrorCode(err) != tide.ECONFLICT {
-		t.Fatalf("write over a taken id: got %v, want a conflict", err)
-	}
-	var n int
-	if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM packed`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("rows after the failed write: %d (%v), want the 1 there before", n, err)
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			db := OpenTest(t, SQLite)
+			db.SQL().SetMaxIdleConns(1)
+			if _, err := db.SQL().Exec(packedTable); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL().Exec(`INSERT INTO packed (id) VALUES (150)`); err != nil {
+				t.Fatal(err)
+			}
+			if shared {
+				other, err := db.SQL().Conn(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+			}
+			err := writePacked(t, db, 1, 300, 100)
+			if tide.ErrorCode(err) != tide.ECONFLICT {
+				t.Fatalf("write over a taken id: got %v, want a conflict", err)
+			}
+			var n int
+			if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM packed`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("rows after the failed write: %d (%v), want the 1 there before", n, err)
+			}
+			var mode string
+			if err := db.SQL().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+				t.Errorf("journal mode after: %q (%v), want wal", mode, err)
+			}
+		})
 	}
 }
 
@@ -156,5 +173,59 @@ func TestAppendPackedRefuses(t *testing.T) {
 	out, err := appendPacked(buf, struct{}{})
 	if err == nil || len(out) != 1 {
 		t.Fatalf("append a struct: %v, %d bytes; want an error and the buffer unchanged", err, len(out))
+	}
+}
+
+// TestRollbackJournal checks the journal mode of a bulk write: rollback
+// journal while the connection has the database to itself, WAL again
+// after; and WAL throughout, with no wait, while another connection has the
+// database open.
+func TestRollbackJournal(t *testing.T) {
+	db := OpenTest(t, SQLite)
+	ctx := context.Background()
+	mode := func(c *sql.Conn) string {
+		t.Helper()
+		var m string
+		if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	db.SQL().SetMaxIdleConns(0) // no other connection open but those below
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	restore, err := rollbackJournal(ctx, conn)
+	if err != nil || restore == nil {
+		t.Fatalf("alone: restore %v, %v; want a switch", restore != nil, err)
+	}
+	if m := mode(conn); m != "delete" {
+		t.Errorf("alone: mode %q, want delete", m)
+	}
+	restore()
+	if m := mode(conn); m != "wal" {
+		t.Errorf("restored: mode %q, want wal", m)
+	}
+
+	other, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if m := mode(other); m != "wal" {
+		t.Fatalf("other: mode %q, want wal", m)
+	}
+	restore, err = rollbackJournal(ctx, conn)
+	if err != nil || restore != nil {
+		t.Fatalf("shared: restore %v, %v; want no switch and no error", restore != nil, err)
+	}
+	if m := mode(conn); m != "wal" {
+		t.Errorf("shared: mode %q, want wal", m)
+	}
+	var timeout int
+	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil || timeout != busyTimeoutMillis {
+		t.Errorf("busy timeout after the attempt: %d (%v), want %d", timeout, err, busyTimeoutMillis)
 	}
 }

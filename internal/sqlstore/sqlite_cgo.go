@@ -55,3 +55,16 @@ func sqliteConstraint(err error) constraint {
 	}
 	return noConstraint
 }
+
+// sqliteBusy says whether err is SQLite's "database is locked".
+func sqliteBusy(err error) bool {
+	var se sqlite3.Error
+	var pe sqlite3Error
+	switch {
+	case errors.As(err, &se):
+		return se.Code == sqlite3.ErrBusy
+	case errors.As(err, &pe):
+		return pe.code&0xff == int(sqlite3.ErrBusy)
+	}
+	return false
+}

@@ -41,3 +41,9 @@ func sqliteConstraint(err error) constraint {
 	}
 	return noConstraint
 }
+
+// sqliteBusy says whether err is SQLite's "database is locked".
+func sqliteBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
