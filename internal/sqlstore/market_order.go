@@ -79,10 +79,14 @@ const orderColumns = `id, room_id, product_id, region, buyer_id, quantity, unit_
 	created_at, updated_at`
 
 // InsertOrders writes orders in one transaction, a multi-row INSERT per
-// orderChunk. An order whose buyer already holds its idempotency key is left
-// out by the database itself and reported by index in skipped; finding which
-// ones costs a read only when some were.
+// orderChunk (on SQLite with cgo, packed: see insertOrdersPacked). An order
+// whose buyer already holds its idempotency key is left out by the database
+// itself and reported by index in skipped; finding which ones costs a read
+// only when some were.
 func (db *DB) InsertOrders(ctx context.Context, orders []*market.Order) (skipped []int, err error) {
+	if db.dialect == SQLite && packedAvailable {
+		return db.insertOrdersPacked(ctx, orders)
+	}
 	// The batch is written as its binary digits, each by its statement,
 	// prepared on the pool before the transaction takes a connection: a
 	// pool of one connection would wait for itself.

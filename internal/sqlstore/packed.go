@@ -49,9 +49,7 @@ func appendPacked(buf []byte, v any) ([]byte, error) {
 		if len(v) > maxPackedValue {
 			return buf, fmt.Errorf("a text value of %d bytes is too long", len(v))
 		}
-		buf = append(buf, packedText)
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v)))
-		return append(buf, v...), nil
+		return appendPackedText(buf, v), nil
 	case []byte:
 		if v == nil {
 			return append(buf, packedNull), nil
@@ -69,4 +67,12 @@ func appendPacked(buf []byte, v any) ([]byte, error) {
 func appendPackedInt(buf []byte, v int64) []byte {
 	buf = append(buf, packedInt)
 	return binary.LittleEndian.AppendUint64(buf, uint64(v))
+}
+
+// appendPackedText appends s, which the caller knows to be shorter than
+// maxPackedValue, as text.
+func appendPackedText(buf []byte, s string) []byte {
+	buf = append(buf, packedText)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(s)))
+	return append(buf, s...)
 }

@@ -24,6 +24,7 @@ extern int sqlite3_clear_bindings(sqlite3_stmt*) __attribute__((weak));
 extern int sqlite3_finalize(sqlite3_stmt*) __attribute__((weak));
 extern int sqlite3_bind_parameter_count(sqlite3_stmt*) __attribute__((weak));
 extern int sqlite3_extended_errcode(sqlite3*) __attribute__((weak));
+extern int sqlite3_changes(sqlite3*) __attribute__((weak));
 extern const char *sqlite3_errmsg(sqlite3*) __attribute__((weak));
 
 #define TIDE_SQLITE_OK 0
@@ -34,7 +35,7 @@ static int tide_sqlite_linked(void) {
 	return sqlite3_prepare_v2 && sqlite3_bind_null && sqlite3_bind_int64 && sqlite3_bind_double &&
 		sqlite3_bind_text && sqlite3_bind_blob && sqlite3_step && sqlite3_reset &&
 		sqlite3_clear_bindings && sqlite3_finalize && sqlite3_bind_parameter_count &&
-		sqlite3_extended_errcode && sqlite3_errmsg;
+		sqlite3_extended_errcode && sqlite3_errmsg && sqlite3_changes;
 }
 
 static int tide_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st) {
@@ -100,33 +101,38 @@ static int tide_bind_packed(sqlite3_stmt *st, int first, int n, const unsigned c
 }
 
 // tide_run binds the next rows rows of cols values each to st and runs it
-// once.
-static int tide_run(sqlite3_stmt *st, int rows, int cols, const unsigned char **pp, const unsigned char *end) {
+// once, adding the rows it changed to *changed.
+static int tide_run(sqlite3 *db, sqlite3_stmt *st, int rows, int cols, const unsigned char **pp, const unsigned char *end, int *changed) {
 	int rc = tide_bind_packed(st, 1, rows * cols, pp, end);
 	if (rc != TIDE_SQLITE_OK) {
 		return rc;
 	}
 	rc = sqlite3_step(st);
+	if (rc == TIDE_SQLITE_DONE) {
+		*changed += sqlite3_changes(db);
+	}
 	sqlite3_reset(st);
 	return rc == TIDE_SQLITE_DONE ? TIDE_SQLITE_OK : rc;
 }
 
 // tide_exec_packed inserts the rows rows packed in p[0:n] (see packed.go):
 // by group rows at a time through many, a statement of group rows, and the
-// rest one at a time through one. It counts the rows written in *done and
-// stops at the first failure, returning its code with the extended code in
+// rest one at a time through one. It counts the rows run in *done and
+// those the statements changed in *changed (fewer where an INSERT OR
+// IGNORE skipped some), and stops at the first failure, returning its code with the extended code in
 // *ext, or TIDE_BAD_PACK for a buffer that does not hold the rows whole.
 // Bindings are cleared before it returns: they point into the caller's
 // buffer.
 static int tide_exec_packed(sqlite3 *db, sqlite3_stmt *many, int group, sqlite3_stmt *one, int cols,
-		const unsigned char *p, size_t n, int rows, int *done, int *ext) {
+		const unsigned char *p, size_t n, int rows, int *done, int *changed, int *ext) {
 	const unsigned char *end = p + n;
 	int rc = TIDE_SQLITE_OK;
 	*done = 0;
+	*changed = 0;
 	*ext = 0;
 	while (rc == TIDE_SQLITE_OK && *done < rows) {
 		int k = (many && rows - *done >= group) ? group : 1;
-		rc = tide_run(k == 1 ? one : many, k, cols, &p, end);
+		rc = tide_run(db, k == 1 ? one : many, k, cols, &p, end, changed);
 		if (rc == TIDE_SQLITE_OK) {
 			*done += k;
 		}
@@ -174,8 +180,14 @@ type packedStmt struct {
 // driver connection dc (from sql.Conn.Raw). It fails when dc is not the cgo
 // driver's connection or SQLite's C library cannot be reached.
 func preparePacked(dc any, one, many string, group, cols int) (*packedStmt, error) {
-	c, ok := dc.(*sqlite3.SQLiteConn)
-	if !ok || C.tide_sqlite_linked() == 0 {
+	var c *sqlite3.SQLiteConn
+	switch dc := dc.(type) {
+	case *sqliteCConn:
+		c = dc.SQLiteConn
+	case *sqlite3.SQLiteConn:
+		c = dc
+	}
+	if c == nil || C.tide_sqlite_linked() == 0 {
 		return nil, errors.New("packed rows need SQLite's C library")
 	}
 	// mattn/go-sqlite3 keeps the connection's handle in an unexported field.
@@ -216,22 +228,30 @@ func (s *packedStmt) prepare(query string, params int) (*C.sqlite3_stmt, error) 
 // a failure the rows before it stay written, as with a statement per row,
 // and the transaction is the caller's to roll back.
 func (s *packedStmt) exec(rows int, buf []byte) (int, error) {
+	done, _, err := s.execCounting(rows, buf)
+	return done, err
+}
+
+// execCounting is exec that also returns how many rows the statements
+// changed: fewer than it ran where an INSERT OR IGNORE skipped some.
+func (s *packedStmt) execCounting(rows int, buf []byte) (done, changed int, err error) {
 	if rows == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if len(buf) == 0 {
-		return 0, fmt.Errorf("packed rows: %d rows in no bytes", rows)
+		return 0, 0, fmt.Errorf("packed rows: %d rows in no bytes", rows)
 	}
-	var done, ext C.int
+	var cdone, cchanged, ext C.int
 	rc := C.tide_exec_packed(s.db, s.many, C.int(s.group), s.one, C.int(s.cols),
-		(*C.uchar)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), C.int(rows), &done, &ext)
+		(*C.uchar)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), C.int(rows), &cdone, &cchanged, &ext)
+	done, changed = int(cdone), int(cchanged)
 	switch rc {
 	case 0:
-		return int(done), nil
+		return done, changed, nil
 	case C.TIDE_BAD_PACK:
-		return int(done), fmt.Errorf("packed rows: the bytes do not hold %d rows of %d values", rows, s.cols)
+		return done, changed, fmt.Errorf("packed rows: the bytes do not hold %d rows of %d values", rows, s.cols)
 	}
-	return int(done), sqlite3Error{code: int(rc), extended: int(ext), msg: C.GoString(C.sqlite3_errmsg(s.db))}
+	return done, changed, sqlite3Error{code: int(rc), extended: int(ext), msg: C.GoString(C.sqlite3_errmsg(s.db))}
 }
 
 func (s *packedStmt) close() {
@@ -254,3 +274,25 @@ func (e sqlite3Error) Error() string { return e.msg }
 
 // packedAvailable says whether this build can run packed rows at all.
 const packedAvailable = true
+
+// keptPacked returns the packed statement kept on the driver connection dc
+// under name, preparing it with prepare the first time; the connection
+// finalizes it as it closes.
+func keptPacked(dc any, name string, prepare func() (*packedStmt, error)) (*packedStmt, error) {
+	c, ok := dc.(*sqliteCConn)
+	if !ok {
+		return nil, errors.New("packed rows need a connection of Tide's SQLite driver")
+	}
+	if st := c.packed[name]; st != nil {
+		return st, nil
+	}
+	st, err := prepare()
+	if err != nil {
+		return nil, err
+	}
+	if c.packed == nil {
+		c.packed = map[string]*packedStmt{}
+	}
+	c.packed[name] = st
+	return st, nil
+}

@@ -14,7 +14,15 @@ func preparePacked(any, string, string, int, int) (*packedStmt, error) {
 
 func (s *packedStmt) exec(int, []byte) (int, error) { return 0, errors.New("packed rows need SQLite's C library") }
 
+func (s *packedStmt) execCounting(int, []byte) (int, int, error) {
+	return 0, 0, errors.New("packed rows need SQLite's C library")
+}
+
 func (s *packedStmt) close() {}
 
 // packedAvailable says whether this build can run packed rows at all.
 const packedAvailable = false
+
+func keptPacked(any, string, func() (*packedStmt, error)) (*packedStmt, error) {
+	return nil, errors.New("packed rows need SQLite's C library")
+}

@@ -4,7 +4,9 @@ package sqlstore
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net/url"
 
 	"github.com/mattn/go-sqlite3"
@@ -17,14 +19,47 @@ import (
 const sqliteDriver = "tide-sqlite3"
 
 func init() {
-	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	sql.Register(sqliteDriver, sqliteCDriver{&sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		for _, p := range sqlitePragmas {
 			if _, err := c.Exec("PRAGMA "+p, nil); err != nil {
 				return err
 			}
 		}
 		return nil
-	}})
+	}}})
+}
+
+// sqliteCDriver is mattn/go-sqlite3's driver, its connections wrapped in
+// sqliteCConn.
+type sqliteCDriver struct{ *sqlite3.SQLiteDriver }
+
+func (d sqliteCDriver) Open(dsn string) (driver.Conn, error) {
+	c, err := d.SQLiteDriver.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	sc, ok := c.(*sqlite3.SQLiteConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("the SQLite driver opened a %T", c)
+	}
+	return &sqliteCConn{SQLiteConn: sc}, nil
+}
+
+// sqliteCConn is a connection of mattn/go-sqlite3, every method its own,
+// that also keeps statements of packed rows prepared on it (packed_cgo.go)
+// by name, and finalizes them as it closes.
+type sqliteCConn struct {
+	*sqlite3.SQLiteConn
+	packed map[string]*packedStmt
+}
+
+func (c *sqliteCConn) Close() error {
+	for _, st := range c.packed {
+		st.close()
+	}
+	c.packed = nil
+	return c.SQLiteConn.Close()
 }
 
 // sqliteDSN is the data source name of the database file at path. The
