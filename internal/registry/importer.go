@@ -205,6 +205,7 @@ func (p *pendingHousehold) fail(line int, column, format string, args ...any) {
 // householdFile is a file read into households.
 type householdFile struct {
 	households []*pendingHousehold // in the order of their first rows
+	last       *pendingHousehold   // the household of the last row read
 	bad        []RowError          // rows that belong to no household
 	orphans    int                 // how many of bad could not be tied to a household
 	rowCount   int

@@ -207,11 +207,16 @@ func (l *fileLayout) addRow(f *householdFile, byKey map[string]*pendingHousehold
 		f.orphans++
 		return
 	}
-	p := byKey[key]
-	if p == nil {
-		p = &pendingHousehold{key: key, first: line, cols: l.hcols, vals: make([]string, len(l.hcols)), valLines: make([]int, len(l.hcols))}
-		byKey[key] = p
-		f.households = append(f.households, p)
+	// A household's rows mostly follow one another: the last row's
+	// household is tried before the map.
+	p := f.last
+	if p == nil || p.key != key {
+		if p = byKey[key]; p == nil {
+			p = &pendingHousehold{key: key, first: line, cols: l.hcols, vals: make([]string, len(l.hcols)), valLines: make([]int, len(l.hcols))}
+			byKey[key] = p
+			f.households = append(f.households, p)
+		}
+		f.last = p
 	}
 	if !xlsx && len(rec) < l.width {
 		p.fail(line, "row", "expected %d fields, found %d", l.width, len(rec))

@@ -288,6 +288,42 @@ func TestImportBadRowFarIn(t *testing.T) {
 	}
 }
 
+// TestImportRowsApart imports a file whose households' rows do not follow
+// one another: each household gets all of its rows, in file order.
+func TestImportRowsApart(t *testing.T) {
+	f := newTransferFixture(t, sqlstore.OpenTest(t, sqlstore.SQLite), 1)
+	v := f.villages["520101"][0]
+	file := "household,village,name,sex,birth_date,relation\n" +
+		"a," + v + ",甲,m,1970-01-01,head\n" +
+		"b," + v + ",乙,f,1971-01-01,head\n" +
+		"b,,丙,m,2001-01-01,child\n" +
+		"a,,丁,f,1972-01-01,spouse\n" +
+		"c," + v + ",戊,m,1960-01-01,head\n" +
+		"a,,己,m,2002-01-01,child\n"
+	rep, err := f.svc.Import(systemCtx, strings.NewReader(file), registry.FormatCSV, registry.ImportOptions{})
+	if err != nil || rep.Households != 3 || rep.Persons != 6 {
+		t.Fatalf("import: %+v, %v; want 3 households of 6 persons", rep, err)
+	}
+	rows, err := f.db.SQL().Query(`SELECT h.persons, group_concat(m.name, '') FROM households h JOIN members m ON m.household_id = h.id
+		GROUP BY h.id ORDER BY h.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var n int
+		var names string
+		if err := rows.Scan(&n, &names); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", n, names))
+	}
+	if want := []string{"3:甲丁己", "2:乙丙", "1:戊"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("households = %v, want %v", got, want)
+	}
+}
+
 func TestImportGoodRowsOnly(t *testing.T) {
 	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newTransferFixture(t, db, 3)
