@@ -123,6 +123,46 @@ func TestIdempotentRetry(t *testing.T) {
 	})
 }
 
+// TestIdempotentRetryAfterRestart sends a burst of retries of a committed
+// order to a restarted engine, which no longer holds the key in memory: the
+// first retry is admitted afresh and found a duplicate by the store, and it
+// and the retries waiting on it are all answered with the stored order.
+func TestIdempotentRetryAfterRestart(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		s := openSale(t, db, 100, 0)
+		ctx := context.Background()
+		first, err := s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.start(t, ctx, db)
+		var wg sync.WaitGroup
+		ids := make([]string, 20)
+		for i := range ids {
+			wg.Go(func() {
+				o, err := s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1"))
+				if err != nil {
+					t.Errorf("retry %d: %v", i, err)
+					return
+				}
+				ids[i] = o.ID
+			})
+		}
+		wg.Wait()
+		for i, id := range ids {
+			if id != first.ID {
+				t.Errorf("retry %d answered %s, want %s", i, id, first.ID)
+			}
+		}
+		if stored, units := s.committed(t); len(stored) != 1 || units != 2 {
+			t.Errorf("stored %d orders of %d units, want 1 of 2", len(stored), units)
+		}
+		if got := s.available(t); got != 98 {
+			t.Errorf("available = %d, want 98", got)
+		}
+	})
+}
+
 // TestBuyerLimit shows the per-buyer limit counts what the buyer holds, and
 // that a cancelled order frees its units for the buyer and for everyone.
 func TestBuyerLimit(t *testing.T) {

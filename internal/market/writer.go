@@ -10,18 +10,19 @@ import (
 // placement is one order on its way from admission to an answer.
 type placement struct {
 	req   OrderRequest
+	key   idemKey // set when the key table records it
 	order *Order
 	owner *owner
-	// committed is closed by the writer once the batch holding the order is
-	// settled: committed, skipped as a duplicate, or failed (err set).
-	committed chan struct{}
+	// done is closed once order, err and duplicate are final and no longer
+	// written: by the writer when the batch holding the order is settled
+	// (committed, skipped as a duplicate, or failed with err set), or by the
+	// placing caller when the order never reached the writer. The caller and
+	// the retries of its key wait on it.
+	done      chan struct{}
 	duplicate bool
-	// fresh is set when this placement's own order was committed.
-	fresh bool
-	// done is closed by the placing caller once order and err are final; only
-	// placements under an idempotency key have it, for retries to wait on.
-	done chan struct{}
-	err  error
+	err       error
+	// admitted is the order's storage, allocated with the placement.
+	admitted Order
 }
 
 // writer is the group commit: a goroutine takes every admitted order queued
@@ -120,7 +121,7 @@ func (w *writer) commit(ctx context.Context, batch []*placement, orders []*Order
 		p.owner.release(p.order.BuyerID, p.order.Quantity)
 	}
 	for _, p := range batch {
-		close(p.committed)
+		close(p.done)
 	}
 }
 
@@ -145,6 +146,6 @@ func (w *writer) settle(ctx context.Context, batch []*placement, err error) {
 		default:
 			p.err = err
 		}
-		close(p.committed)
+		close(p.done)
 	}
 }
