@@ -2,9 +2,11 @@ package market_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/sqlstore"
@@ -260,4 +262,51 @@ func TestPlaceOrderRefusals(t *testing.T) {
 			t.Errorf("available after refusals = %d, want 10", got)
 		}
 	})
+}
+
+// TestOrderAfterWritersExit places orders on an engine whose writers have
+// exited, its context cancelled as in a crash: each is answered ErrStopped
+// at once, and Close returns.
+func TestOrderAfterWritersExit(t *testing.T) {
+	st := &memStore{
+		product: market.Product{ID: "p", Price: 100, Currency: "CNY", Stock: 10, OnSale: true},
+		room:    market.Room{ID: "r", Status: market.RoomLive, Products: []string{"p"}}}
+	e := market.NewEngine(st, market.EngineConfig{})
+	ctx, crash := context.WithCancel(context.Background())
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PlaceOrder(context.Background(), 1, market.OrderRequest{Room: "r", Product: "p", Quantity: 1}); err != nil {
+		t.Fatalf("order before the crash: %v", err)
+	}
+	crash()
+	<-e.Stopped()
+	done := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			_, err := e.PlaceOrder(context.Background(), int64(i+2),
+				market.OrderRequest{Room: "r", Product: "p", Quantity: 1, IdempotencyKey: "k"})
+			done <- err
+		}()
+	}
+	for range 3 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, market.ErrStopped) {
+				t.Errorf("order after the crash: %v, want ErrStopped", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("an order placed after the writers exited was not answered")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { e.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if st.units != 1 {
+		t.Errorf("stored units = %d, want 1", st.units)
+	}
 }

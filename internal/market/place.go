@@ -78,20 +78,9 @@ func (e *Engine) place(ctx context.Context, buyer int64, p *placement, now time.
 		close(p.done)
 		return p.order, false, p.err
 	}
-	select {
-	case <-p.done:
-	case <-e.w.exited:
-		// The writer answers every batch it takes before it exits, so an
-		// order still unanswered was never written, and p is the caller's
-		// alone again.
-		select {
-		case <-p.done:
-		default:
-			p.order, p.err = nil, ErrStopped
-			close(p.done)
-			return nil, false, ErrStopped
-		}
-	}
+	// The writer answers every order queued, with ErrStopped once it has
+	// stopped.
+	<-p.done
 	switch {
 	case p.err != nil:
 		return nil, false, p.err
@@ -141,6 +130,13 @@ func (e *Engine) admit(ctx context.Context, buyer int64, p *placement, now time.
 		return false
 	}
 	p.order, p.owner = order, ow
+	select {
+	case e.w.in <- p:
+		return true
+	default:
+	}
+	// The queue is full: wait for room, for the writer to stop, or for the
+	// caller to give up.
 	select {
 	case e.w.in <- p:
 		return true

@@ -39,8 +39,12 @@ type writer struct {
 	linger   time.Duration
 	loops    int
 	exited   chan struct{}
+	// closed is closed by the engine's Close once no caller can queue an
+	// order any more.
+	closed chan struct{}
 }
 
+// run writes batches until ctx ends, then answers what is still queued.
 func (w *writer) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range w.loops {
@@ -48,6 +52,23 @@ func (w *writer) run(ctx context.Context) {
 	}
 	wg.Wait()
 	close(w.exited)
+	w.refuse()
+}
+
+// refuse answers ErrStopped to every order left in the queue when the
+// writers exited, and to every order queued later, until the engine is
+// closed; none of them was written. So a caller that queued an order waits
+// for its answer alone, never for the writers' exit as well.
+func (w *writer) refuse() {
+	for {
+		select {
+		case p := <-w.in:
+			p.order, p.err = nil, ErrStopped
+			close(p.done)
+		case <-w.closed:
+			return
+		}
+	}
 }
 
 func (w *writer) loop(ctx context.Context) {
