@@ -68,7 +68,7 @@ type Engine struct {
 	keys  *keyTable
 	w     *writer
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	owners map[string]*ownerSlot
 
 	roomsMu sync.RWMutex

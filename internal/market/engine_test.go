@@ -211,6 +211,18 @@ func TestBuyerLimit(t *testing.T) {
 		if _, units := s.committed(t); units != 10 {
 			t.Errorf("stored units = %d, want 10", units)
 		}
+		// A restock sells at once; stock lowered below what is sold leaves
+		// the product sold out.
+		for _, tc := range []struct{ stock, want int64 }{{15, 5}, {8, 0}} {
+			p := *s.product
+			p.Stock = tc.stock
+			if err := s.svc.UpdateProduct(asAdmin(ctx), &p); err != nil {
+				t.Fatalf("set stock %d: %v", tc.stock, err)
+			}
+			if got := s.available(t); got != tc.want {
+				t.Errorf("available with stock %d = %d, want %d", tc.stock, got, tc.want)
+			}
+		}
 	})
 }
 
