@@ -68,7 +68,7 @@ type Engine struct {
 	keys  *keyTable
 	w     *writer
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	owners map[string]*ownerSlot
 
 	roomsMu sync.RWMutex
@@ -86,7 +86,7 @@ func NewEngine(store OrderStore, cfg EngineConfig) *Engine {
 	return &Engine{
 		store: store, cfg: cfg, keys: newKeyTable(cfg.KeyTTL, cfg.KeyCap),
 		w: &writer{store: store, in: make(chan *placement, cfg.Queue), maxBatch: cfg.MaxBatch,
-			linger: cfg.Linger, loops: cfg.Writers, exited: make(chan struct{})},
+			linger: cfg.Linger, loops: cfg.Writers, exited: make(chan struct{}), closed: make(chan struct{})},
 		owners: map[string]*ownerSlot{},
 		rooms:  map[string]*Room{},
 	}
@@ -119,6 +119,7 @@ func (e *Engine) Close() error {
 	e.inflight.Wait()
 	e.cancel()
 	<-e.w.exited
+	close(e.w.closed)
 	return nil
 }
 

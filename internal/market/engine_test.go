@@ -2,9 +2,11 @@ package market_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tide-project/tide/internal/market"
 	"github.com/tide-project/tide/internal/sqlstore"
@@ -123,6 +125,46 @@ func TestIdempotentRetry(t *testing.T) {
 	})
 }
 
+// TestIdempotentRetryAfterRestart sends a burst of retries of a committed
+// order to a restarted engine, which no longer holds the key in memory: the
+// first retry is admitted afresh and found a duplicate by the store, and it
+// and the retries waiting on it are all answered with the stored order.
+func TestIdempotentRetryAfterRestart(t *testing.T) {
+	sqlstore.EachDialect(t, func(t *testing.T, db *sqlstore.DB) {
+		s := openSale(t, db, 100, 0)
+		ctx := context.Background()
+		first, err := s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.start(t, ctx, db)
+		var wg sync.WaitGroup
+		ids := make([]string, 20)
+		for i := range ids {
+			wg.Go(func() {
+				o, err := s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1"))
+				if err != nil {
+					t.Errorf("retry %d: %v", i, err)
+					return
+				}
+				ids[i] = o.ID
+			})
+		}
+		wg.Wait()
+		for i, id := range ids {
+			if id != first.ID {
+				t.Errorf("retry %d answered %s, want %s", i, id, first.ID)
+			}
+		}
+		if stored, units := s.committed(t); len(stored) != 1 || units != 2 {
+			t.Errorf("stored %d orders of %d units, want 1 of 2", len(stored), units)
+		}
+		if got := s.available(t); got != 98 {
+			t.Errorf("available = %d, want 98", got)
+		}
+	})
+}
+
 // TestBuyerLimit shows the per-buyer limit counts what the buyer holds, and
 // that a cancelled order frees its units for the buyer and for everyone.
 func TestBuyerLimit(t *testing.T) {
@@ -168,6 +210,18 @@ func TestBuyerLimit(t *testing.T) {
 		}
 		if _, units := s.committed(t); units != 10 {
 			t.Errorf("stored units = %d, want 10", units)
+		}
+		// A restock sells at once; stock lowered below what is sold leaves
+		// the product sold out.
+		for _, tc := range []struct{ stock, want int64 }{{15, 5}, {8, 0}} {
+			p := *s.product
+			p.Stock = tc.stock
+			if err := s.svc.UpdateProduct(asAdmin(ctx), &p); err != nil {
+				t.Fatalf("set stock %d: %v", tc.stock, err)
+			}
+			if got := s.available(t); got != tc.want {
+				t.Errorf("available with stock %d = %d, want %d", tc.stock, got, tc.want)
+			}
 		}
 	})
 }
@@ -220,4 +274,51 @@ func TestPlaceOrderRefusals(t *testing.T) {
 			t.Errorf("available after refusals = %d, want 10", got)
 		}
 	})
+}
+
+// TestOrderAfterWritersExit places orders on an engine whose writers have
+// exited, its context cancelled as in a crash: each is answered ErrStopped
+// at once, and Close returns.
+func TestOrderAfterWritersExit(t *testing.T) {
+	st := &memStore{
+		product: market.Product{ID: "p", Price: 100, Currency: "CNY", Stock: 10, OnSale: true},
+		room:    market.Room{ID: "r", Status: market.RoomLive, Products: []string{"p"}}}
+	e := market.NewEngine(st, market.EngineConfig{})
+	ctx, crash := context.WithCancel(context.Background())
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PlaceOrder(context.Background(), 1, market.OrderRequest{Room: "r", Product: "p", Quantity: 1}); err != nil {
+		t.Fatalf("order before the crash: %v", err)
+	}
+	crash()
+	<-e.Stopped()
+	done := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			_, err := e.PlaceOrder(context.Background(), int64(i+2),
+				market.OrderRequest{Room: "r", Product: "p", Quantity: 1, IdempotencyKey: "k"})
+			done <- err
+		}()
+	}
+	for range 3 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, market.ErrStopped) {
+				t.Errorf("order after the crash: %v, want ErrStopped", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("an order placed after the writers exited was not answered")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { e.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if st.units != 1 {
+		t.Errorf("stored units = %d, want 1", st.units)
+	}
 }

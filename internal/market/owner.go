@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -13,18 +14,23 @@ import (
 // the product goes through its lock, so admission is a few comparisons and
 // never a database read. Sold counts orders admitted and not yet committed as
 // well as committed ones; a failed commit or a cancellation gives units back.
+// Left mirrors stock less sold, written under the lock, so that the count
+// shown to viewers after each sale is read without taking it.
 type owner struct {
 	mu      sync.Mutex
 	product Product
 	sold    int64
 	byBuyer map[int64]int64
+	left    atomic.Int64
 }
 
 func newOwner(p *Product, s Sales) *owner {
 	if s.ByBuyer == nil {
 		s.ByBuyer = map[int64]int64{}
 	}
-	return &owner{product: *p, sold: s.Total, byBuyer: s.ByBuyer}
+	o := &owner{product: *p, sold: s.Total, byBuyer: s.ByBuyer}
+	o.left.Store(p.Stock - s.Total)
+	return o
 }
 
 // admit takes qty units for buyer and fills the order's price, or says why
@@ -47,6 +53,7 @@ func (o *owner) admit(buyer, qty int64, order *Order) (held int64, err error) {
 			Message: fmt.Sprintf("one buyer may have at most %d of this product; you have %d", p.BuyerLimit, held)}
 	}
 	o.sold += qty
+	o.left.Store(p.Stock - o.sold)
 	o.byBuyer[buyer] = held + qty
 	order.UnitPrice, order.Currency, order.Region = p.Price, p.Currency, p.Origin
 	order.Total = p.Price * qty
@@ -59,6 +66,7 @@ func (o *owner) release(buyer, qty int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sold -= qty
+	o.left.Store(o.product.Stock - o.sold)
 	if n := o.byBuyer[buyer] - qty; n > 0 {
 		o.byBuyer[buyer] = n
 	} else {
@@ -72,12 +80,11 @@ func (o *owner) update(p *Product) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.product = *p
+	o.left.Store(p.Stock - o.sold)
 }
 
 func (o *owner) available() int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return max(o.product.Stock-o.sold, 0)
+	return max(o.left.Load(), 0)
 }
 
 func (o *owner) heldBy(buyer int64) int64 {
@@ -100,20 +107,28 @@ type ownerSlot struct {
 // recovery after a crash, done product by product as they are first sold.
 func (e *Engine) ownerOf(ctx context.Context, productID string) (*owner, error) {
 	for {
-		e.mu.Lock()
+		e.mu.RLock()
 		slot, ok := e.owners[productID]
+		e.mu.RUnlock()
 		if !ok {
-			slot = &ownerSlot{ready: make(chan struct{})}
-			e.owners[productID] = slot
-		}
-		e.mu.Unlock()
-		if !ok {
-			return e.fillSlot(ctx, productID, slot)
+			e.mu.Lock()
+			if slot, ok = e.owners[productID]; !ok {
+				slot = &ownerSlot{ready: make(chan struct{})}
+				e.owners[productID] = slot
+			}
+			e.mu.Unlock()
+			if !ok {
+				return e.fillSlot(ctx, productID, slot)
+			}
 		}
 		select {
 		case <-slot.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		default:
+			select {
+			case <-slot.ready:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		// A load that failed because its own caller gave up is tried again
 		// for this one.
@@ -149,9 +164,9 @@ func (e *Engine) loadOwner(ctx context.Context, productID string) (*owner, error
 // loadedOwner returns the product's owner once it is loaded, or nil when no
 // order has touched the product yet (its next load reads the store afresh).
 func (e *Engine) loadedOwner(productID string) *owner {
-	e.mu.Lock()
+	e.mu.RLock()
 	slot, ok := e.owners[productID]
-	e.mu.Unlock()
+	e.mu.RUnlock()
 	if !ok {
 		return nil
 	}

@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tide-project/tide/internal/tide"
 )
@@ -31,37 +32,37 @@ func (e *Engine) placeOrder(ctx context.Context, buyer int64, r OrderRequest) (*
 		return nil, false, ErrStopped
 	}
 	defer e.inflight.Done()
-	p := &placement{req: r}
+	p := &placement{req: r, done: make(chan struct{})}
+	now := e.cfg.Now()
 	if r.IdempotencyKey == "" {
-		e.place(ctx, buyer, p)
-		return p.order, p.fresh, p.err
+		return e.place(ctx, buyer, p, now)
 	}
 	k := idemKey{buyer: buyer, key: r.IdempotencyKey}
-	p.done = make(chan struct{})
-	if first := e.keys.claim(k, p, e.cfg.Now()); first != nil {
-		o, err := first.await(ctx, &r)
+	if first := e.keys.claim(k, p, now); first != nil {
+		o, err := e.await(ctx, buyer, &r, first)
 		return o, false, err
 	}
-	e.place(ctx, buyer, p)
-	if p.err != nil {
+	o, fresh, err := e.place(ctx, buyer, p, now)
+	if err != nil {
 		e.keys.forget(k, p)
 	}
-	close(p.done)
-	return p.order, p.fresh, p.err
+	return o, fresh, err
 }
 
-// await answers a retry with the outcome of the placement that first used
+// await answers a retry with the outcome of the placement p that first used
 // its key.
-func (p *placement) await(ctx context.Context, r *OrderRequest) (*Order, error) {
+func (e *Engine) await(ctx context.Context, buyer int64, r *OrderRequest, p *placement) (*Order, error) {
 	select {
 	case <-p.done:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if p.err != nil {
+	switch {
+	case p.err != nil:
 		return nil, p.err
-	}
-	if !r.sameAs(p.order) {
+	case p.duplicate:
+		return e.storedOrder(ctx, buyer, r)
+	case !r.sameAs(p.order):
 		return nil, errKeyReused()
 	}
 	o := *p.order
@@ -70,8 +71,30 @@ func (p *placement) await(ctx context.Context, r *OrderRequest) (*Order, error) 
 
 // place admits p's order, queues it for the writer and waits for its batch.
 // Once queued it waits whatever ctx does, so the answer it gives is the truth
-// about the commit.
-func (e *Engine) place(ctx context.Context, buyer int64, p *placement) {
+// about the commit. It answers with the order, whether it is new, and the
+// error; p.done is closed when it returns.
+func (e *Engine) place(ctx context.Context, buyer int64, p *placement, now time.Time) (*Order, bool, error) {
+	if !e.admit(ctx, buyer, p, now) {
+		close(p.done)
+		return p.order, false, p.err
+	}
+	// The writer answers every order queued, with ErrStopped once it has
+	// stopped.
+	<-p.done
+	switch {
+	case p.err != nil:
+		return nil, false, p.err
+	case p.duplicate:
+		o, err := e.storedOrder(ctx, buyer, &p.req)
+		return o, false, err
+	}
+	return p.order, true, nil
+}
+
+// admit takes stock for p's order and queues it for the writer, or answers p
+// without it (p.err, or the order an earlier request under the key made) and
+// reports false.
+func (e *Engine) admit(ctx context.Context, buyer int64, p *placement, now time.Time) bool {
 	r := &p.req
 	room, err := e.roomOf(ctx, r.Room)
 	switch {
@@ -83,15 +106,16 @@ func (e *Engine) place(ctx context.Context, buyer int64, p *placement) {
 		p.err = &tide.Error{Code: tide.ECONFLICT, Field: "room", Message: "this room is not live"}
 	}
 	if p.err != nil {
-		return
+		return false
 	}
 	ow, err := e.ownerOf(ctx, r.Product)
 	if err != nil {
 		p.err = err
-		return
+		return false
 	}
-	now := e.cfg.Now().UTC()
-	order := &Order{ID: NewID(), RoomID: r.Room, ProductID: r.Product, BuyerID: buyer, Quantity: r.Quantity,
+	now = now.UTC()
+	order := &p.admitted
+	*order = Order{ID: NewID(), RoomID: r.Room, ProductID: r.Product, BuyerID: buyer, Quantity: r.Quantity,
 		State: Placed, IdempotencyKey: r.IdempotencyKey, CreatedAt: now, UpdatedAt: now}
 	if held, err := ow.admit(buyer, r.Quantity, order); err != nil {
 		// A buyer who holds units may be retrying, after a restart or past
@@ -103,39 +127,26 @@ func (e *Engine) place(ctx context.Context, buyer int64, p *placement) {
 				p.order, p.err = o, ferr
 			}
 		}
-		return
+		return false
 	}
-	p.order, p.owner, p.committed = order, ow, make(chan struct{})
+	p.order, p.owner = order, ow
 	select {
 	case e.w.in <- p:
+		return true
+	default:
+	}
+	// The queue is full: wait for room, for the writer to stop, or for the
+	// caller to give up.
+	select {
+	case e.w.in <- p:
+		return true
 	case <-e.w.exited:
 		p.order, p.err = nil, ErrStopped
-		return
 	case <-ctx.Done():
 		ow.release(buyer, r.Quantity)
 		p.order, p.err = nil, ctx.Err()
-		return
 	}
-	select {
-	case <-p.committed:
-	case <-e.w.exited:
-		// The writer answers every batch it takes before it exits, so an
-		// order still unanswered was never written.
-		select {
-		case <-p.committed:
-		default:
-			p.order, p.err = nil, ErrStopped
-			return
-		}
-	}
-	switch {
-	case p.err != nil:
-		p.order = nil
-	case p.duplicate:
-		p.order, p.err = e.storedOrder(ctx, buyer, r)
-	default:
-		p.fresh = true
-	}
+	return false
 }
 
 // storedOrder returns the order the store holds under the request's key.

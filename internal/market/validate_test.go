@@ -158,7 +158,7 @@ func TestKeyTableForgets(t *testing.T) {
 		t.Fatalf("claim after forget = %p, want nil", got)
 	}
 	// A full shard rotates early, so memory stays bounded under load.
-	s := kt.shard(k)
+	s, _ := kt.shard(k)
 	for i := range 100 * kt.cap {
 		kt.claim(idemKey{buyer: int64(i + 2), key: "x"}, &placement{}, now.Add(200*time.Second))
 	}

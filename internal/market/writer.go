@@ -10,18 +10,19 @@ import (
 // placement is one order on its way from admission to an answer.
 type placement struct {
 	req   OrderRequest
+	key   idemKey // set when the key table records it
 	order *Order
 	owner *owner
-	// committed is closed by the writer once the batch holding the order is
-	// settled: committed, skipped as a duplicate, or failed (err set).
-	committed chan struct{}
+	// done is closed once order, err and duplicate are final and no longer
+	// written: by the writer when the batch holding the order is settled
+	// (committed, skipped as a duplicate, or failed with err set), or by the
+	// placing caller when the order never reached the writer. The caller and
+	// the retries of its key wait on it.
+	done      chan struct{}
 	duplicate bool
-	// fresh is set when this placement's own order was committed.
-	fresh bool
-	// done is closed by the placing caller once order and err are final; only
-	// placements under an idempotency key have it, for retries to wait on.
-	done chan struct{}
-	err  error
+	err       error
+	// admitted is the order's storage, allocated with the placement.
+	admitted Order
 }
 
 // writer is the group commit: a goroutine takes every admitted order queued
@@ -38,8 +39,12 @@ type writer struct {
 	linger   time.Duration
 	loops    int
 	exited   chan struct{}
+	// closed is closed by the engine's Close once no caller can queue an
+	// order any more.
+	closed chan struct{}
 }
 
+// run writes batches until ctx ends, then answers what is still queued.
 func (w *writer) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range w.loops {
@@ -47,6 +52,23 @@ func (w *writer) run(ctx context.Context) {
 	}
 	wg.Wait()
 	close(w.exited)
+	w.refuse()
+}
+
+// refuse answers ErrStopped to every order left in the queue when the
+// writers exited, and to every order queued later, until the engine is
+// closed; none of them was written. So a caller that queued an order waits
+// for its answer alone, never for the writers' exit as well.
+func (w *writer) refuse() {
+	for {
+		select {
+		case p := <-w.in:
+			p.order, p.err = nil, ErrStopped
+			close(p.done)
+		case <-w.closed:
+			return
+		}
+	}
 }
 
 func (w *writer) loop(ctx context.Context) {
@@ -120,7 +142,7 @@ func (w *writer) commit(ctx context.Context, batch []*placement, orders []*Order
 		p.owner.release(p.order.BuyerID, p.order.Quantity)
 	}
 	for _, p := range batch {
-		close(p.committed)
+		close(p.done)
 	}
 }
 
@@ -145,6 +167,6 @@ func (w *writer) settle(ctx context.Context, batch []*placement, err error) {
 		default:
 			p.err = err
 		}
-		close(p.committed)
+		close(p.done)
 	}
 }
