@@ -123,12 +123,30 @@ func rollbackJournal(ctx context.Context, conn *sql.Conn) (restore func(), err e
 	if !strings.EqualFold(now, "delete") {
 		return nil, nil
 	}
-	return func() {
+	toWAL := func() {
 		// Back in WAL mode, as every connection opens it. The write lock
 		// the switch takes is waited for as any other, so a reader that
 		// came meanwhile cannot leave the database in the wrong mode.
 		ctx := context.WithoutCancel(ctx)
 		if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&now); err != nil || !strings.EqualFold(now, "wal") {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	// synchronous=NORMAL is safe in WAL mode only: with a rollback journal a
+	// power cut at the wrong moment could corrupt the database. FULL costs
+	// the commit one more sync of the journal.
+	var sync string
+	if err := conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+		toWAL()
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		toWAL()
+		return nil, err
+	}
+	return func() {
+		toWAL()
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = `+sync); err != nil {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}, nil

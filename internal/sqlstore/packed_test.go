@@ -177,8 +177,8 @@ func TestAppendPackedRefuses(t *testing.T) {
 }
 
 // TestRollbackJournal checks the journal mode of a bulk write: rollback
-// journal while the connection has the database to itself, WAL again
-// after; and WAL throughout, with no wait, while another connection has the
+// journal, synced in full, while the connection has the database to
+// itself, WAL and synchronous=NORMAL again after; and WAL throughout, with no wait, while another connection has the
 // database open.
 func TestRollbackJournal(t *testing.T) {
 	db := OpenTest(t, SQLite)
@@ -201,12 +201,20 @@ func TestRollbackJournal(t *testing.T) {
 	if err != nil || restore == nil {
 		t.Fatalf("alone: restore %v, %v; want a switch", restore != nil, err)
 	}
-	if m := mode(conn); m != "delete" {
-		t.Errorf("alone: mode %q, want delete", m)
+	sync := func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if m, s := mode(conn), sync(); m != "delete" || s != 2 {
+		t.Errorf("alone: mode %q, synchronous %d; want delete and 2 (FULL)", m, s)
 	}
 	restore()
-	if m := mode(conn); m != "wal" {
-		t.Errorf("restored: mode %q, want wal", m)
+	if m, s := mode(conn), sync(); m != "wal" || s != 1 {
+		t.Errorf("restored: mode %q, synchronous %d; want wal and 1 (NORMAL)", m, s)
 	}
 
 	other, err := db.SQL().Conn(ctx)
