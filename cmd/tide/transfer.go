@@ -132,6 +132,7 @@ func runImportHouseholds(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.WorkAlone() // this command is the database's only user in this process
 	if file == "" && fs.NArg() == 1 {
 		file = fs.Arg(0)
 	} else if fs.NArg() > 0 {

@@ -69,10 +69,12 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 			return err
 		}
 	}
-	if restore, err := rollbackJournal(ctx, conn); err != nil {
-		return err
-	} else if restore != nil {
-		defer restore()
+	if db.alone && sqliteOpensBusy {
+		if restore, err := rollbackJournal(ctx, conn); err != nil {
+			return err
+		} else if restore != nil {
+			defer restore()
+		}
 	}
 	stx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -87,8 +89,9 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 }
 
 // rollbackJournal puts the database in rollback-journal mode for a bulk
-// write when conn is the only connection that has it open, as with `tide
-// import`, and returns what puts it back in WAL mode. A transaction's
+// write when conn is the only connection that has it open, in a process
+// that works alone (DB.WorkAlone), and returns what puts it back in WAL
+// mode. A transaction's
 // pages that are new to the file (nearly all of a large import's) then go
 // to the database file once at the commit, with nothing to journal, where
 // through the WAL each would be written to the log and copied to the
@@ -96,7 +99,9 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 // system calls per page in the log. Where other connections have it open,
 // the database stays in WAL mode, so that they read on while the
 // transaction writes; the mode is only ever changed with the database to
-// itself.
+// itself. A connection that another process opens meanwhile cannot put the
+// database in WAL mode as it opens; it opens all the same (see
+// sqliteOpensBusy) and reads once the write has committed.
 func rollbackJournal(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
 	var was, now string
 	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&was); err != nil {

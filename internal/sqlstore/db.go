@@ -37,7 +37,10 @@ var migrations embed.FS
 // so each would be copied as soon as written, and a page rewritten by the
 // next batch copied again; at 10,000 pages a page rewritten by several
 // batches is copied once.
-var sqlitePragmas = []string{"busy_timeout(" + strconv.Itoa(busyTimeoutMillis) + ")", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(NORMAL)", "wal_autocheckpoint(10000)"}
+var sqlitePragmas = []string{"busy_timeout(" + strconv.Itoa(busyTimeoutMillis) + ")", "foreign_keys(1)", walPragma, "synchronous(NORMAL)", "wal_autocheckpoint(10000)"}
+
+// walPragma puts a database in WAL mode.
+const walPragma = "journal_mode(WAL)"
 
 // busyTimeoutMillis is how long a statement waits for another connection's
 // lock before it fails as busy.
@@ -62,6 +65,8 @@ type DB struct {
 	writer sync.Mutex
 	// orderInserts are the order engine's INSERTs, prepared once each.
 	orderInserts preparedInserts
+	// alone is set by WorkAlone.
+	alone bool
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -122,6 +127,13 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // SQL returns the underlying pool, for tests and benchmarks that must reach
 // past the store.
 func (db *DB) SQL() *sql.DB { return db.db }
+
+// WorkAlone declares that this process uses the database for one job at a
+// time, as a command such as `tide import` does, with no connection of its
+// own reading while it writes. A bulk write may then take the database to
+// itself in rollback-journal mode (see rollbackJournal), when no other
+// process has it open. Call it before the job; a server never does.
+func (db *DB) WorkAlone() { db.alone = true }
 
 // Close closes the pool.
 func (db *DB) Close() error { return db.db.Close() }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPackedStmtBadBytes runs packed rows whose bytes end inside a value,
@@ -61,5 +62,62 @@ func TestPackedStmtBadBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestOpenWhileRollbackJournal opens the database from a second pool, as
+// another process would, while a bulk write holds it in rollback-journal
+// mode: the connection opens at once and reads what was committed before,
+// and once the write commits the database is in WAL mode for both.
+func TestOpenWhileRollbackJournal(t *testing.T) {
+	db := OpenTest(t, SQLite)
+	ctx := context.Background()
+	if _, err := db.SQL().Exec(`CREATE TABLE w (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.WorkAlone()
+	db.SQL().SetMaxIdleConns(1)
+	inside := make(chan struct{})
+	done := make(chan error, 1)
+	var path string
+	if err := db.SQL().QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		done <- db.inBulkTx(ctx, 0, func(tx *Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO w VALUES (1)`); err != nil {
+				return err
+			}
+			var mode string
+			if err := tx.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "delete" {
+				t.Errorf("journal mode in the bulk write: %q (%v), want delete", mode, err)
+			}
+			close(inside)
+			<-time.After(300 * time.Millisecond)
+			return nil
+		})
+	}()
+	<-inside
+	other, err := Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatalf("open during the bulk write: %v", err)
+	}
+	defer other.Close()
+	var n int
+	if err := other.SQL().QueryRow(`SELECT COUNT(*) FROM w`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("read during the bulk write: %d (%v), want 0", n, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("bulk write: %v", err)
+	}
+	// The other pool's connection finds WAL mode at its next read.
+	if err := other.SQL().QueryRow(`SELECT COUNT(*) FROM w`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("read after the bulk write: %d (%v), want 1", n, err)
+	}
+	for _, d := range []*DB{db, other} {
+		var mode string
+		if err := d.SQL().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("journal mode after: %q (%v), want wal", mode, err)
+		}
 	}
 }

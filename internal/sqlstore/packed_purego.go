@@ -12,7 +12,9 @@ func preparePacked(any, string, string, int, int) (*packedStmt, error) {
 	return nil, errors.New("packed rows need SQLite's C library")
 }
 
-func (s *packedStmt) exec(int, []byte) (int, error) { return 0, errors.New("packed rows need SQLite's C library") }
+func (s *packedStmt) exec(int, []byte) (int, error) {
+	return 0, errors.New("packed rows need SQLite's C library")
+}
 
 func (s *packedStmt) execCounting(int, []byte) (int, int, error) {
 	return 0, 0, errors.New("packed rows need SQLite's C library")

@@ -136,6 +136,7 @@ func TestPackedRowsConflict(t *testing.T) {
 	for _, shared := range []bool{false, true} {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
 			db := OpenTest(t, SQLite)
+			db.WorkAlone()
 			db.SQL().SetMaxIdleConns(1)
 			if _, err := db.SQL().Exec(packedTable); err != nil {
 				t.Fatal(err)

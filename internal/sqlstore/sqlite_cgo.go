@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -21,12 +22,41 @@ const sqliteDriver = "tide-sqlite3"
 func init() {
 	sql.Register(sqliteDriver, sqliteCDriver{&sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		for _, p := range sqlitePragmas {
+			if p == walPragma {
+				if err := setWAL(c); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := c.Exec("PRAGMA "+p, nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	}}})
+}
+
+// sqliteOpensBusy says that a connection opens while another process holds
+// the database in rollback-journal mode for a bulk write: it does not wait
+// to put the database in WAL mode (setWAL).
+const sqliteOpensBusy = true
+
+// setWAL puts the database in WAL mode without waiting. While a process
+// that works alone holds it in rollback-journal mode for a bulk write (see
+// rollbackJournal), the switch is busy: the connection opens as it is, and
+// that process puts the database back in WAL mode when it is done.
+func setWAL(c *sqlite3.SQLiteConn) error {
+	if _, err := c.Exec("PRAGMA busy_timeout = 0", nil); err != nil {
+		return err
+	}
+	_, err := c.Exec("PRAGMA "+walPragma, nil)
+	if _, berr := c.Exec("PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMillis), nil); berr != nil {
+		return berr
+	}
+	if err != nil && !sqliteBusy(err) {
+		return err
+	}
+	return nil
 }
 
 // sqliteCDriver is mattn/go-sqlite3's driver, its connections wrapped in

@@ -47,3 +47,9 @@ func sqliteBusy(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
+
+// sqliteOpensBusy says whether a connection opens while another process
+// holds the database in rollback-journal mode for a bulk write. Here the
+// driver sets the pragmas and a busy one fails the connection, so no bulk
+// write leaves WAL mode in this build.
+const sqliteOpensBusy = false
