@@ -56,8 +56,10 @@ type Main struct {
 	stopAssign context.CancelFunc
 	// stopUpkeep ends the market's upkeep loop.
 	stopUpkeep context.CancelFunc
-	Server     *web.Server
-	HTTP       *http.Server
+	// stopCheckpoints ends the database's background checkpoints.
+	stopCheckpoints func()
+	Server          *web.Server
+	HTTP            *http.Server
 	// Front reads plain HTTP connections ahead of HTTP (nil with TLS).
 	Front    *web.Front
 	Listener net.Listener
@@ -239,6 +241,7 @@ func (m *Main) Start() error {
 			m.Logger.Error("server stopped", "error", err)
 		}
 	}()
+	m.stopCheckpoints = m.DB.StartCheckpoints(sqlstore.CheckpointEvery)
 	m.Logger.Info("listening", "url", m.URL())
 	return nil
 }
@@ -279,6 +282,9 @@ func (m *Main) Close() error {
 	}
 	if m.Engine != nil {
 		errs = append(errs, m.Engine.Close())
+	}
+	if m.stopCheckpoints != nil {
+		m.stopCheckpoints()
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())
