@@ -93,19 +93,7 @@ func TestIdempotentRetry(t *testing.T) {
 		if err != nil || other.ID == first.ID {
 			t.Fatalf("other buyer's key = %v, %v; want a new order", other, err)
 		}
-		var wg sync.WaitGroup
-		ids := make([]string, 20)
-		for i := range ids {
-			wg.Go(func() {
-				o, err := s.engine.PlaceOrder(ctx, 9, s.order(1, "burst"))
-				if err != nil {
-					t.Errorf("burst %d: %v", i, err)
-					return
-				}
-				ids[i] = o.ID
-			})
-		}
-		wg.Wait()
+		ids := placeAtOnce(t, 20, "burst", func() (*market.Order, error) { return s.engine.PlaceOrder(ctx, 9, s.order(1, "burst")) })
 		for i, id := range ids {
 			if id != ids[0] {
 				t.Errorf("burst %d answered %s, want %s", i, id, ids[0])
@@ -138,19 +126,7 @@ func TestIdempotentRetryAfterRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.start(t, ctx, db)
-		var wg sync.WaitGroup
-		ids := make([]string, 20)
-		for i := range ids {
-			wg.Go(func() {
-				o, err := s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1"))
-				if err != nil {
-					t.Errorf("retry %d: %v", i, err)
-					return
-				}
-				ids[i] = o.ID
-			})
-		}
-		wg.Wait()
+		ids := placeAtOnce(t, 20, "retry", func() (*market.Order, error) { return s.engine.PlaceOrder(ctx, 7, s.order(2, "restart-1")) })
 		for i, id := range ids {
 			if id != first.ID {
 				t.Errorf("retry %d answered %s, want %s", i, id, first.ID)
@@ -321,4 +297,25 @@ func TestOrderAfterWritersExit(t *testing.T) {
 	if st.units != 1 {
 		t.Errorf("stored units = %d, want 1", st.units)
 	}
+}
+
+// placeAtOnce runs place n times at once and returns the IDs of the orders
+// it answered, in the order the calls were started; a failed call is an
+// error of the test, named what and its number, and leaves its ID empty.
+func placeAtOnce(t *testing.T, n int, what string, place func() (*market.Order, error)) []string {
+	t.Helper()
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	for i := range ids {
+		wg.Go(func() {
+			o, err := place()
+			if err != nil {
+				t.Errorf("%s %d: %v", what, i, err)
+				return
+			}
+			ids[i] = o.ID
+		})
+	}
+	wg.Wait()
+	return ids
 }

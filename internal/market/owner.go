@@ -29,7 +29,7 @@ func newOwner(p *Product, s Sales) *owner {
 		s.ByBuyer = map[int64]int64{}
 	}
 	o := &owner{product: *p, sold: s.Total, byBuyer: s.ByBuyer}
-	o.left.Store(p.Stock - s.Total)
+	o.recount()
 	return o
 }
 
@@ -53,7 +53,7 @@ func (o *owner) admit(buyer, qty int64, order *Order) (held int64, err error) {
 			Message: fmt.Sprintf("one buyer may have at most %d of this product; you have %d", p.BuyerLimit, held)}
 	}
 	o.sold += qty
-	o.left.Store(p.Stock - o.sold)
+	o.recount()
 	o.byBuyer[buyer] = held + qty
 	order.UnitPrice, order.Currency, order.Region = p.Price, p.Currency, p.Origin
 	order.Total = p.Price * qty
@@ -66,7 +66,7 @@ func (o *owner) release(buyer, qty int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sold -= qty
-	o.left.Store(o.product.Stock - o.sold)
+	o.recount()
 	if n := o.byBuyer[buyer] - qty; n > 0 {
 		o.byBuyer[buyer] = n
 	} else {
@@ -80,8 +80,12 @@ func (o *owner) update(p *Product) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.product = *p
-	o.left.Store(p.Stock - o.sold)
+	o.recount()
 }
+
+// recount sets left from stock and sold; the caller holds the lock, or is
+// making the owner.
+func (o *owner) recount() { o.left.Store(o.product.Stock - o.sold) }
 
 func (o *owner) available() int64 {
 	return max(o.left.Load(), 0)

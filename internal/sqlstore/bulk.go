@@ -91,9 +91,8 @@ func (db *DB) inBulkTx(ctx context.Context, cacheBytes int64, fn func(tx *Tx) er
 // rollbackJournal puts the database in rollback-journal mode for a bulk
 // write when conn is the only connection that has it open, in a process
 // that works alone (DB.WorkAlone), and returns what puts it back in WAL
-// mode. A transaction's
-// pages that are new to the file (nearly all of a large import's) then go
-// to the database file once at the commit, with nothing to journal, where
+// mode. A transaction's pages that are new to the file (nearly all of a
+// large import's) then go to the database file once at the commit, with nothing to journal, where
 // through the WAL each would be written to the log and copied to the
 // database by the checkpoint that follows: two writes, a read, and two
 // system calls per page in the log. Where other connections have it open,
@@ -112,13 +111,13 @@ func rollbackJournal(ctx context.Context, conn *sql.Conn) (restore func(), err e
 	}
 	// SQLite leaves WAL mode only with an exclusive lock; it does not wait
 	// for one here, busy or not.
-	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
-		return nil, err
+	exec := func(q string) error {
+		_, err := conn.ExecContext(ctx, q)
+		return err
 	}
-	err = conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&now)
-	if _, berr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.Itoa(busyTimeoutMillis)); berr != nil {
-		return nil, berr
-	}
+	err = withoutWaiting(exec, func() error {
+		return conn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&now)
+	})
 	if err != nil && sqliteBusy(err) {
 		return nil, nil // another connection has the database open
 	}
@@ -170,7 +169,7 @@ type bulkInsert struct {
 	// keptDriver are the statements prepared on the driver's connection by
 	// execValues, by number of rows.
 	keptDriver map[int]driver.Stmt
-	// packed is the statement of one row that execPacked runs.
+	// packed holds the statements execPacked runs.
 	packed *packedStmt
 }
 

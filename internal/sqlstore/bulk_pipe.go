@@ -108,11 +108,9 @@ func (b *rowBatcher) add(done int, values ...any) error {
 		}
 	}
 	for _, v := range values {
-		if !driver.IsValue(v) {
-			var err error
-			if v, err = driver.DefaultParameterConverter.ConvertValue(v); err != nil {
-				return err
-			}
+		v, err := driverValue(v)
+		if err != nil {
+			return err
 		}
 		b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
 	}
@@ -132,15 +130,11 @@ func (b *rowBatcher) addPacked(done int, values []any) error {
 	}
 	mark := len(b.packed)
 	for _, v := range values {
-		if !driver.IsValue(v) {
-			var err error
-			if v, err = driver.DefaultParameterConverter.ConvertValue(v); err != nil {
-				b.packed = b.packed[:mark]
-				return err
-			}
+		v, err := driverValue(v)
+		if err == nil {
+			b.packed, err = appendPacked(b.packed, v)
 		}
-		var err error
-		if b.packed, err = appendPacked(b.packed, v); err != nil {
+		if err != nil {
 			b.packed = b.packed[:mark]
 			return err
 		}
@@ -149,6 +143,15 @@ func (b *rowBatcher) addPacked(done int, values []any) error {
 		return nil
 	}
 	return b.flush(done)
+}
+
+// driverValue is v as one of the types a driver takes, converted as
+// database/sql would.
+func driverValue(v any) (any, error) {
+	if driver.IsValue(v) {
+		return v, nil
+	}
+	return driver.DefaultParameterConverter.ConvertValue(v)
 }
 
 // flush hands on the rows still gathered.

@@ -46,6 +46,20 @@ const walPragma = "journal_mode(WAL)"
 // lock before it fails as busy.
 const busyTimeoutMillis = 10_000
 
+// withoutWaiting runs try on a SQLite connection whose busy timeout is zero
+// meanwhile, so a lock held elsewhere fails it at once; exec runs a
+// statement on that connection.
+func withoutWaiting(exec func(q string) error, try func() error) error {
+	if err := exec("PRAGMA busy_timeout = 0"); err != nil {
+		return err
+	}
+	err := try()
+	if berr := exec("PRAGMA busy_timeout = " + strconv.Itoa(busyTimeoutMillis)); berr != nil {
+		return berr
+	}
+	return err
+}
+
 // Dialect names the SQL engine behind a DB.
 type Dialect string
 

@@ -157,8 +157,6 @@ import (
 	"fmt"
 	"reflect"
 	"unsafe"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // packedStmt runs packed rows, a whole batch of them in one call into
@@ -180,18 +178,12 @@ type packedStmt struct {
 // driver connection dc (from sql.Conn.Raw). It fails when dc is not the cgo
 // driver's connection or SQLite's C library cannot be reached.
 func preparePacked(dc any, one, many string, group, cols int) (*packedStmt, error) {
-	var c *sqlite3.SQLiteConn
-	switch dc := dc.(type) {
-	case *sqliteCConn:
-		c = dc.SQLiteConn
-	case *sqlite3.SQLiteConn:
-		c = dc
-	}
-	if c == nil || C.tide_sqlite_linked() == 0 {
+	c, ok := dc.(*sqliteCConn)
+	if !ok || C.tide_sqlite_linked() == 0 {
 		return nil, errors.New("packed rows need SQLite's C library")
 	}
 	// mattn/go-sqlite3 keeps the connection's handle in an unexported field.
-	f := reflect.ValueOf(c).Elem().FieldByName("db")
+	f := reflect.ValueOf(c.SQLiteConn).Elem().FieldByName("db")
 	if f.Kind() != reflect.Pointer || f.IsNil() {
 		return nil, errors.New("packed rows: the SQLite connection has no handle")
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -46,13 +45,11 @@ const sqliteOpensBusy = true
 // rollbackJournal), the switch is busy: the connection opens as it is, and
 // that process puts the database back in WAL mode when it is done.
 func setWAL(c *sqlite3.SQLiteConn) error {
-	if _, err := c.Exec("PRAGMA busy_timeout = 0", nil); err != nil {
+	exec := func(q string) error {
+		_, err := c.Exec(q, nil)
 		return err
 	}
-	_, err := c.Exec("PRAGMA "+walPragma, nil)
-	if _, berr := c.Exec("PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMillis), nil); berr != nil {
-		return berr
-	}
+	err := withoutWaiting(exec, func() error { return exec("PRAGMA " + walPragma) })
 	if err != nil && !sqliteBusy(err) {
 		return err
 	}
@@ -99,20 +96,28 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_txlock=immediate"
 }
 
-// sqliteConstraint says which constraint, if any, err broke.
-func sqliteConstraint(err error) constraint {
-	var code sqlite3.ErrNoExtended
+// sqliteCodes returns the result code and extended code of an error from
+// SQLite: the driver's own, or one of a call made into the C library
+// directly (packed_cgo.go).
+func sqliteCodes(err error) (code sqlite3.ErrNo, extended sqlite3.ErrNoExtended, ok bool) {
 	var se sqlite3.Error
 	var pe sqlite3Error
 	switch {
 	case errors.As(err, &se):
-		code = se.ExtendedCode
+		return se.Code, se.ExtendedCode, true
 	case errors.As(err, &pe):
-		code = sqlite3.ErrNoExtended(pe.extended)
-	default:
+		return sqlite3.ErrNo(pe.code & 0xff), sqlite3.ErrNoExtended(pe.extended), true
+	}
+	return 0, 0, false
+}
+
+// sqliteConstraint says which constraint, if any, err broke.
+func sqliteConstraint(err error) constraint {
+	_, extended, ok := sqliteCodes(err)
+	if !ok {
 		return noConstraint
 	}
-	switch code {
+	switch extended {
 	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
 		return uniqueConstraint
 	case sqlite3.ErrConstraintForeignKey:
@@ -123,13 +128,6 @@ func sqliteConstraint(err error) constraint {
 
 // sqliteBusy says whether err is SQLite's "database is locked".
 func sqliteBusy(err error) bool {
-	var se sqlite3.Error
-	var pe sqlite3Error
-	switch {
-	case errors.As(err, &se):
-		return se.Code == sqlite3.ErrBusy
-	case errors.As(err, &pe):
-		return pe.code&0xff == int(sqlite3.ErrBusy)
-	}
-	return false
+	code, _, ok := sqliteCodes(err)
+	return ok && code == sqlite3.ErrBusy
 }
