@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 )
 
@@ -82,6 +84,12 @@ type rowBatcher struct {
 	packed   []byte
 	args     []driver.NamedValue
 	conflict func(error) error // names what a failed batch broke
+	// The row being queued: whether it is packed, where it began, how many
+	// values it has and the first that failed.
+	pack bool
+	mark int
+	vals int
+	err  error
 }
 
 func newRowBatcher(tx *Tx, pipe *batchPipe, head string, cols, rows int) *rowBatcher {
@@ -89,30 +97,206 @@ func newRowBatcher(tx *Tx, pipe *batchPipe, head string, cols, rows int) *rowBat
 		conflict: func(err error) error { return err }}
 }
 
-// add queues one row, handing the batch on when it is full. Its values are
-// packed or converted here, on the gatherer's goroutine, to the types a
-// driver takes (int64, float64, bool, string, []byte, nil); giving those
-// saves the work.
-func (b *rowBatcher) add(done int, values ...any) error {
-	if len(values) != b.ins.cols {
-		return fmt.Errorf("a row of %d values for a statement of %d columns", len(values), b.ins.cols)
+// A row is queued value by value, on the gatherer's goroutine: begin, one
+// call per column in the statement's order (int, text, blob, ...), then end.
+// The values go straight into the form the writer runs them in, packed or
+// as the driver's own values, with nothing boxed on the way where they are
+// packed. A value that cannot be written is reported by end, and the row
+// is dropped.
+
+// begin starts a row.
+func (b *rowBatcher) begin() {
+	b.pack = b.ins.packs()
+	if b.pack && b.packed == nil {
+		select {
+		case b.packed = <-b.pipe.freePacked:
+		default:
+			b.packed = make([]byte, 0, 64*b.ins.cols*b.rows)
+		}
 	}
-	if b.ins.packs() {
-		return b.addPacked(done, values)
-	}
-	if b.args == nil {
+	if !b.pack && b.args == nil {
 		select {
 		case b.args = <-b.pipe.free:
 		default:
 			b.args = make([]driver.NamedValue, 0, b.ins.cols*b.rows)
 		}
 	}
-	for _, v := range values {
-		v, err := driverValue(v)
+	b.mark, b.vals, b.err = len(b.packed), 0, nil
+	if !b.pack {
+		b.mark = len(b.args)
+	}
+}
+
+// value queues v, one of the driver's types, without packing.
+func (b *rowBatcher) value(v any) {
+	b.vals++
+	b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
+}
+
+func (b *rowBatcher) int(v int64) {
+	if !b.pack {
+		b.value(v)
+		return
+	}
+	b.vals++
+	b.packed = appendPackedInt(b.packed, v)
+}
+
+// bool is stored as the integer 1 or 0, as the driver stores it.
+func (b *rowBatcher) bool(v bool) {
+	if v {
+		b.int(1)
+	} else {
+		b.int(0)
+	}
+}
+
+func (b *rowBatcher) text(s string) {
+	switch {
+	case !b.pack:
+		b.value(s)
+	case len(s) > maxPackedValue:
+		b.fail(fmt.Errorf("a text value of %d bytes is too long", len(s)))
+	default:
+		b.vals++
+		b.packed = appendPackedText(b.packed, s)
+	}
+}
+
+// textOrNull is s, or NULL when s is empty.
+func (b *rowBatcher) textOrNull(s string) {
+	if s == "" {
+		b.null()
+		return
+	}
+	b.text(s)
+}
+
+// textBytes is p as text; p may be reused once the call returns.
+func (b *rowBatcher) textBytes(p []byte) {
+	if !b.pack {
+		b.value(string(p))
+		return
+	}
+	if len(p) > maxPackedValue {
+		b.fail(fmt.Errorf("a text value of %d bytes is too long", len(p)))
+		return
+	}
+	b.vals++
+	b.packed = append(b.packed, packedText)
+	b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(p)))
+	b.packed = append(b.packed, p...)
+}
+
+// blob is p as a blob, an empty one when p is nil: never NULL.
+func (b *rowBatcher) blob(p []byte) {
+	if p == nil {
+		p = []byte{}
+	}
+	switch {
+	case !b.pack:
+		b.value(p)
+	case len(p) > maxPackedValue:
+		b.fail(fmt.Errorf("a blob of %d bytes is too long", len(p)))
+	default:
+		b.vals++
+		b.packed = append(b.packed, packedBlob)
+		b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(p)))
+		b.packed = append(b.packed, p...)
+	}
+}
+
+// hexBlob is the bytes the hex digits of s spell, as a blob; or NULL when s
+// is empty. Digits that are not hex fail with bad.
+func (b *rowBatcher) hexBlob(s string, bad error) {
+	switch {
+	case s == "":
+		b.null()
+	case !b.pack:
+		p, err := hex.DecodeString(s)
 		if err != nil {
-			return err
+			b.fail(bad)
+			return
 		}
-		b.args = append(b.args, driver.NamedValue{Ordinal: len(b.args) + 1, Value: v})
+		b.value(p)
+	case len(s)/2 > maxPackedValue:
+		b.fail(fmt.Errorf("a blob of %d bytes is too long", len(s)/2))
+	default:
+		at := len(b.packed)
+		b.packed = append(b.packed, packedBlob)
+		b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(s)/2))
+		var ok bool
+		if b.packed, ok = appendHexDecoded(b.packed, s); !ok {
+			b.packed = b.packed[:at]
+			b.fail(bad)
+			return
+		}
+		b.vals++
+	}
+}
+
+// appendHexDecoded appends the bytes the hex digits of s spell to dst;
+// false when s is not hex. Unlike hex.AppendDecode it takes the string as it
+// is, with no copy of it made.
+func appendHexDecoded(dst []byte, s string) ([]byte, bool) {
+	if len(s)%2 != 0 {
+		return dst, false
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := fromHexDigit(s[i])
+		lo, ok2 := fromHexDigit(s[i+1])
+		if !ok1 || !ok2 {
+			return dst, false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+func fromHexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func (b *rowBatcher) null() {
+	if !b.pack {
+		b.value(nil)
+		return
+	}
+	b.vals++
+	b.packed = append(b.packed, packedNull)
+}
+
+// fail records the first value of the row that cannot be written.
+func (b *rowBatcher) fail(err error) {
+	b.vals++
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// end finishes the row begun last, handing the batch on when it is full;
+// done is what the gatherer has counted so far.
+func (b *rowBatcher) end(done int) error {
+	err := b.err
+	if err == nil && b.vals != b.ins.cols {
+		err = fmt.Errorf("a row of %d values for a statement of %d columns", b.vals, b.ins.cols)
+	}
+	if err != nil {
+		if b.pack {
+			b.packed = b.packed[:b.mark]
+		} else {
+			clear(b.args[b.mark:])
+			b.args = b.args[:b.mark]
+		}
+		return err
 	}
 	if b.n++; b.n < b.rows {
 		return nil
@@ -120,29 +304,26 @@ func (b *rowBatcher) add(done int, values ...any) error {
 	return b.flush(done)
 }
 
-func (b *rowBatcher) addPacked(done int, values []any) error {
-	if b.packed == nil {
-		select {
-		case b.packed = <-b.pipe.freePacked:
-		default:
-			b.packed = make([]byte, 0, 64*b.ins.cols*b.rows)
-		}
-	}
-	mark := len(b.packed)
+// add queues one row of values of any type database/sql takes, converted as
+// it would convert them.
+func (b *rowBatcher) add(done int, values ...any) error {
+	b.begin()
 	for _, v := range values {
 		v, err := driverValue(v)
-		if err == nil {
-			b.packed, err = appendPacked(b.packed, v)
-		}
-		if err != nil {
-			b.packed = b.packed[:mark]
-			return err
+		switch {
+		case err != nil:
+			b.fail(err)
+		case !b.pack:
+			b.value(v)
+		default:
+			if b.packed, err = appendPacked(b.packed, v); err != nil {
+				b.fail(err)
+			} else {
+				b.vals++
+			}
 		}
 	}
-	if b.n++; b.n < b.rows {
-		return nil
-	}
-	return b.flush(done)
+	return b.end(done)
 }
 
 // driverValue is v as one of the types a driver takes, converted as

@@ -30,9 +30,22 @@ func (k memberKey) arg(v string) (any, error) {
 	}
 	b, err := hex.DecodeString(v)
 	if err != nil {
-		return nil, tide.Invalid("members.id_hash", "an ID hash is written in hex digits")
+		return nil, errNotHex
 	}
 	return b, nil
+}
+
+// errNotHex refuses an ID hash that is not hex.
+var errNotHex = tide.Invalid("members.id_hash", "an ID hash is written in hex digits")
+
+// queue queues v, the registry's value, in the stored form as the next
+// value of b's row.
+func (k memberKey) queue(b *rowBatcher, v string) {
+	if k.hashed {
+		b.hexBlob(v, errNotHex)
+	} else {
+		b.textOrNull(v)
+	}
 }
 
 // text is the registry's form of a stored value read into b.
