@@ -156,8 +156,18 @@ func runImportHouseholds(ctx context.Context, env *Env, args []string) error {
 	rep, err := svc.Import(ctx, f, fileFormat(format, file), registry.ImportOptions{GoodRowsOnly: good, Source: filepath.Base(file),
 		Stage: func(st string) {
 			switch st {
+			case registry.StageStream:
+				writing = true
+				pl.show(true, "reading and writing %s…", file)
 			case registry.StageRead:
-				pl.show(true, "reading %s…", file)
+				if writing {
+					// The one pass found something to check file-wide;
+					// nothing of it was written.
+					writing = false
+					pl.show(true, "reading %s again, to check every row before writing…", file)
+				} else {
+					pl.show(true, "reading %s…", file)
+				}
 			case registry.StageCheck:
 				pl.show(true, "checking every row…")
 			case registry.StageWrite:
@@ -166,7 +176,9 @@ func runImportHouseholds(ctx context.Context, env *Env, args []string) error {
 			}
 		},
 		Progress: func(done, total int) {
-			if writing {
+			if writing && total == 0 {
+				pl.show(false, "wrote %d households", done)
+			} else if writing {
 				pl.show(done == total, "wrote %d of %d households", done, total)
 			} else {
 				pl.show(false, "read %d rows", done)

@@ -103,6 +103,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 	if opts.Stage != nil {
 		stage = opts.Stage
 	}
+	if rep, done, err := s.tryImportStream(ctx, a, ts, r, format, opts, stage); done {
+		return rep, err
+	}
 	stage(StageRead)
 	sum := sha256.New()
 	f, err := readHouseholdFile(ctx, io.TeeReader(r, sum), format, opts.Progress, s.checkMember(s.Now().UTC()))
@@ -141,7 +144,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 	for _, h := range good {
 		h.Ref, h.Status, h.CreatedAt, h.UpdatedAt = NewRef(), Identified, now, now
 	}
-	changes := importChanges(a, good, rep, opts, format, len(rep.Rows))
+	refs, members := make([]string, len(good)), make([]int, len(good))
+	for i, h := range good {
+		refs[i], members[i] = h.Ref, len(h.Members)
+	}
+	changes := importChanges(a, refs, members, rep, opts, format, len(rep.Rows))
 	stage(StageWrite)
 	var progress func(int)
 	if opts.Progress != nil {
@@ -157,24 +164,53 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 	return rep, nil
 }
 
+// tryImportStream imports in one pass (see importStream) where it can: a
+// store that writes households as they come, a file that can be read
+// again from its start, every row required good, and no one to tell of each
+// household written. done is false when the caller should import the
+// two-pass way, r back at its start.
+func (s *Service) tryImportStream(ctx context.Context, a *tide.Actor, ts TransferStore, r io.Reader, format string,
+	opts ImportOptions, stage func(string)) (rep ImportReport, done bool, err error) {
+	ss, ok := ts.(StreamStore)
+	rs, seeks := r.(io.ReadSeeker)
+	if !ok || !seeks || opts.GoodRowsOnly || s.watcher != nil {
+		return rep, false, nil
+	}
+	size, err := rs.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = rs.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return rep, false, nil
+	}
+	stage(StageStream)
+	rep, err = s.importStream(ctx, a, ss, ts, rs, size, format, opts)
+	if !errors.Is(err, ErrOnePass) && tide.ErrorCode(err) != tide.ECONFLICT {
+		return rep, true, err
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return ImportReport{}, true, err
+	}
+	return ImportReport{}, false, nil
+}
+
 // importChanges describes an import for the audit log: one entry per
-// auditBatch households naming the file, the counts and the refs. Hashing a
-// million entries of whole households would cost more than the import.
-func importChanges(a *tide.Actor, hs []*Household, rep ImportReport, opts ImportOptions, format string, skipped int) []audit.Change {
+// auditBatch households naming the file, the counts and the refs, given
+// with each household's number of members. Hashing a million entries of
+// whole households would cost more than the import.
+func importChanges(a *tide.Actor, refs []string, members []int, rep ImportReport, opts ImportOptions, format string, skipped int) []audit.Change {
 	var out []audit.Change
-	batches := (len(hs) + auditBatch - 1) / auditBatch
+	batches := (len(refs) + auditBatch - 1) / auditBatch
 	for b := 0; b < batches; b++ {
-		part := hs[b*auditBatch : min((b+1)*auditBatch, len(hs))]
-		refs := make([]string, len(part))
+		lo, hi := b*auditBatch, min((b+1)*auditBatch, len(refs))
 		persons := 0
-		for i, h := range part {
-			refs[i] = h.Ref
-			persons += len(h.Members)
+		for _, n := range members[lo:hi] {
+			persons += n
 		}
 		out = append(out, audit.Change{Actor: a.Name, Action: "import", Entity: "household", EntityID: "sha256:" + rep.SHA256,
 			After: map[string]any{"file": opts.Source, "format": format, "sha256": rep.SHA256, "good_rows_only": opts.GoodRowsOnly,
 				"bad_rows": skipped, "total_households": rep.Households, "total_persons": rep.Persons,
-				"batch": b + 1, "batches": batches, "households": len(part), "persons": persons, "refs": refs}})
+				"batch": b + 1, "batches": batches, "households": hi - lo, "persons": persons, "refs": slices.Clone(refs[lo:hi])}})
 	}
 	return out
 }

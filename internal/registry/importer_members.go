@@ -19,6 +19,7 @@ func (r memberRef) err() error { return r.b.errs[r.i] }
 type memberBatch struct {
 	members []Member
 	errs    []error
+	checked chan struct{} // closed once every member is checked
 }
 
 // memberChecks checks member rows on every processor while the file is
@@ -46,6 +47,7 @@ func newMemberChecks(check func(*Member) error) *memberChecks {
 				for i := range b.members {
 					b.errs[i] = check(&b.members[i])
 				}
+				close(b.checked)
 			}
 		}()
 	}
@@ -56,7 +58,7 @@ func newMemberChecks(check func(*Member) error) *memberChecks {
 func (c *memberChecks) add(m Member) memberRef {
 	if c.batch == nil || len(c.batch.members) == memberBatchRows {
 		c.send()
-		c.batch = &memberBatch{members: make([]Member, 0, memberBatchRows), errs: make([]error, memberBatchRows)}
+		c.batch = &memberBatch{members: make([]Member, 0, memberBatchRows), errs: make([]error, memberBatchRows), checked: make(chan struct{})}
 	}
 	c.batch.members = append(c.batch.members, m)
 	return memberRef{c.batch, len(c.batch.members) - 1}
@@ -67,6 +69,27 @@ func (c *memberChecks) send() {
 		c.work <- c.batch
 	}
 	c.batch = nil
+}
+
+// checked says whether every member refs name is checked. With wait set it
+// waits until they are, first handing on the batch still being filled when
+// it holds one of them.
+func (c *memberChecks) checked(refs []memberRef, wait bool) bool {
+	for _, r := range refs {
+		if !wait {
+			select {
+			case <-r.b.checked:
+				continue
+			default:
+				return false
+			}
+		}
+		if r.b == c.batch {
+			c.send()
+		}
+		<-r.b.checked
+	}
+	return true
 }
 
 // wait returns once every row added is checked; it may be called again.

@@ -104,44 +104,58 @@ func (l *fileLayout) at(column string) int {
 	return -1
 }
 
-// readHouseholdFile reads a whole file into households, recording the rows it
-// cannot make sense of. Rules that need the registry are checked later.
-// Each member row is handed to check as it is read.
-func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress func(done, total int), check func(*Member) error) (*householdFile, error) {
-	var rows rowReader
+// openHouseholdRows starts reading a household file and reads its header. A
+// file that cannot be read as the format says, or whose header is wrong, is
+// an *ImportError. Call closeRows when done.
+func openHouseholdRows(r io.Reader, format string) (rows rowReader, layout *fileLayout, closeRows func(), err error) {
+	closeRows = func() {}
 	if format == FormatXLSX {
 		x, err := newXLSXRows(r)
 		var re *RowError
 		if errors.As(err, &re) {
-			return nil, &ImportError{Rows: []RowError{*re}}
+			return nil, nil, nil, &ImportError{Rows: []RowError{*re}}
 		} else if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
-		defer x.close()
-		rows = x
+		rows, closeRows = x, x.close
 	} else {
 		ahead := readAhead(newCSVRows(r))
-		defer ahead.close()
-		rows = ahead
+		rows, closeRows = ahead, ahead.close
 	}
 	_, header, err := rows.next()
 	var re *RowError
 	switch {
 	case err == io.EOF:
-		return nil, &ImportError{Rows: []RowError{{Line: 1, Column: "household", Message: "the file is empty; the first row must name the columns"}}}
+		err = &ImportError{Rows: []RowError{{Line: 1, Column: "household", Message: "the file is empty; the first row must name the columns"}}}
 	case errors.As(err, &re):
-		return nil, &ImportError{Rows: []RowError{*re}}
-	case err != nil:
+		err = &ImportError{Rows: []RowError{*re}}
+	case err == nil:
+		var bad []RowError
+		if layout, bad = parseHeader(header); len(bad) > 0 {
+			err = &ImportError{Rows: bad}
+		}
+	}
+	if err != nil {
+		closeRows()
+		return nil, nil, nil, err
+	}
+	return rows, layout, closeRows, nil
+}
+
+// readHouseholdFile reads a whole file into households, recording the rows it
+// cannot make sense of. Rules that need the registry are checked later.
+// Each member row is handed to check as it is read.
+func readHouseholdFile(ctx context.Context, r io.Reader, format string, progress func(done, total int), check func(*Member) error) (*householdFile, error) {
+	rows, layout, closeRows, err := openHouseholdRows(r, format)
+	if err != nil {
 		return nil, err
 	}
-	layout, bad := parseHeader(header)
-	if len(bad) > 0 {
-		return nil, &ImportError{Rows: bad}
-	}
+	defer closeRows()
 	f := &householdFile{}
 	byKey := map[string]*pendingHousehold{}
 	checks := newMemberChecks(check)
 	defer checks.wait()
+	var re *RowError
 	for {
 		line, rec, err := rows.next()
 		if err == io.EOF {

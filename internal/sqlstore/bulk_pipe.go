@@ -142,8 +142,13 @@ func (b *rowBatcher) int(v int64) {
 	b.packed = appendPackedInt(b.packed, v)
 }
 
-// bool is stored as the integer 1 or 0, as the driver stores it.
+// bool goes to the driver as it is; packed, it is the integer 1 or 0, as
+// SQLite's driver stores it.
 func (b *rowBatcher) bool(v bool) {
+	if !b.pack {
+		b.value(v)
+		return
+	}
 	if v {
 		b.int(1)
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -108,9 +109,80 @@ func (db *DB) ImportHouseholds(ctx context.Context, hs []*registry.Household, ch
 	})
 }
 
+// ImportHouseholdStream is ImportHouseholds for households that come one at
+// a time, as a file is read: each is written as next returns it, in one
+// transaction that commits once next has returned io.EOF and changes, the
+// audit entries, are appended. An error from next rolls everything back and
+// is returned as it is. expect, the number of members the caller expects,
+// sizes the work. It writes into SQLite only; elsewhere, and when a member's
+// phone turns out to be registered already, it returns
+// registry.ErrOnePass with nothing written, before calling next in the
+// first case. An ID number registered already is a conflict, as in
+// ImportHouseholds.
+func (db *DB) ImportHouseholdStream(ctx context.Context, expect int, next func() (*registry.Household, error),
+	changes func() []audit.Change, progress func(written int)) error {
+	if db.dialect != SQLite {
+		return registry.ErrOnePass
+	}
+	return db.inBulkTx(ctx, int64(expect)*importBytesPerMember, func(tx *Tx) error {
+		var last, held int64
+		if err := tx.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM households), 0),
+			COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'households'), 0)), COALESCE((SELECT MAX(id) FROM members), 0)`).Scan(&last, &held); err != nil {
+			return err
+		}
+		rebuild, err := tx.deferIndexes(ctx, expect)
+		if err != nil {
+			return err
+		}
+		written := 0
+		setID := func(h *registry.Household, n int) {
+			h.ID = last + int64(n) + 1
+			written = n + 1
+		}
+		if err := tx.insertEach(ctx, next, setID, progress); err != nil {
+			return err
+		}
+		if err := rebuild(ctx); err != nil {
+			return memberConflict(err)
+		}
+		if held > 0 {
+			// The unique index refused any ID number registered before;
+			// a phone may be shared, but not with an earlier household.
+			var shared int
+			err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM members n WHERE n.household_id > ? AND n.phone_norm IS NOT NULL
+				AND EXISTS (SELECT 1 FROM members o WHERE o.phone_norm = n.phone_norm AND o.household_id <= ?) LIMIT 1)`, last, last).Scan(&shared)
+			if err != nil {
+				return err
+			}
+			if shared > 0 {
+				return fmt.Errorf("%w: a phone is registered already", registry.ErrOnePass)
+			}
+		}
+		if progress != nil {
+			progress(written)
+		}
+		return tx.appendAudit(ctx, changes()...)
+	})
+}
+
 // insertHouseholds writes hs and their members in multi-row statements. One
 // goroutine makes the rows' values while this one runs the statements.
 func (tx *Tx) insertHouseholds(ctx context.Context, hs []*registry.Household, progress func(written int)) error {
+	n := 0
+	return tx.insertEach(ctx, func() (*registry.Household, error) {
+		if n == len(hs) {
+			return nil, io.EOF
+		}
+		n++
+		return hs[n-1], nil
+	}, nil, progress)
+}
+
+// insertEach writes the households next returns, until io.EOF, and their
+// members in multi-row statements. One goroutine calls next and makes the
+// rows' values while this one runs the statements. Each household is given
+// its ID by setID, when set, as it is taken; hs otherwise have theirs.
+func (tx *Tx) insertEach(ctx context.Context, next func() (*registry.Household, error), setID func(h *registry.Household, n int), progress func(written int)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pipe := newBatchPipe(ctx)
@@ -132,7 +204,7 @@ func (tx *Tx) insertHouseholds(ctx context.Context, hs []*registry.Household, pr
 	gathered := make(chan error, 1)
 	go func() {
 		defer close(pipe.full)
-		gathered <- gatherHouseholds(hs, hi, mi)
+		gathered <- gatherHouseholds(next, setID, hi, mi)
 	}()
 	err := pipe.write(cancel, func(q queuedBatch) {
 		if progress != nil && q.b == hi {
@@ -145,11 +217,21 @@ func (tx *Tx) insertHouseholds(ctx context.Context, hs []*registry.Household, pr
 	return err
 }
 
-// gatherHouseholds queues the rows of hs and their members.
-func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
+// gatherHouseholds queues the rows of the households next returns and of
+// their members.
+func gatherHouseholds(next func() (*registry.Household, error), setID func(h *registry.Household, n int), hi, mi *rowBatcher) error {
 	var ind []byte
-	for n, h := range hs {
-		var err error
+	n := 0
+	for ; ; n++ {
+		h, err := next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if setID != nil {
+			setID(h, n)
+		}
 		if ind, err = appendIndicators(ind[:0], h.Indicators); err != nil {
 			return err
 		}
@@ -194,10 +276,10 @@ func gatherHouseholds(hs []*registry.Household, hi, mi *rowBatcher) error {
 		}
 	}
 	// Households first: members refer to them.
-	if err := hi.flush(len(hs)); err != nil {
+	if err := hi.flush(n); err != nil {
 		return err
 	}
-	return mi.flush(len(hs))
+	return mi.flush(n)
 }
 
 // appendIndicators appends the JSON of a household's indicators to buf,
