@@ -59,7 +59,8 @@ func (s *Service) importStream(ctx context.Context, a *tide.Actor, ss StreamStor
 		return rep, fmt.Errorf("load villages: %w", err)
 	}
 	now := s.Now().UTC()
-	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: now, sum: sha256.New(),
+	expect := int(min(size/bytesPerMember, 1<<31))
+	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: now, sum: sha256.New(), expect: expect,
 		villages: make(map[string]struct{}, len(codes)), seed: maphash.MakeSeed()}
 	for _, c := range codes {
 		st.villages[c] = struct{}{}
@@ -74,7 +75,6 @@ func (s *Service) importStream(ctx context.Context, a *tide.Actor, ss StreamStor
 		rep.SHA256 = hex.EncodeToString(st.sum.Sum(nil))
 		return importChanges(a, st.refs, st.members, rep, opts, format, 0)
 	}
-	expect := int(min(size/bytesPerMember, 1<<31))
 	if err := ss.ImportHouseholdStream(ctx, expect, st.next, changes, progress); err != nil {
 		return ImportReport{}, err
 	}
@@ -91,6 +91,7 @@ type householdStream struct {
 	format string
 	now    time.Time
 	sum    hash.Hash
+	expect int // members, about
 
 	rows      rowReader // nil until the first call of next
 	layout    *fileLayout
@@ -103,13 +104,13 @@ type householdStream struct {
 	// complete holds the households whose rows are all read, in order,
 	// until their members are checked.
 	complete []*pendingHousehold
-	// Hashes of what is taken: household keys seen, ID hashes, and phones
-	// with the household (by number) that has each. Two values with one
-	// hash end the pass, as a true repeat would: the two-pass import then
-	// tells them apart.
+	// Hashes of what is taken: household keys seen, and phones with the
+	// household (by number) that has each. Two values with one hash end the
+	// pass, as a true repeat would: the two-pass import then tells them
+	// apart. An ID number twice is left to the store's unique index, which
+	// refuses it as the pass ends.
 	seed   maphash.Seed
 	seen   map[uint64]struct{}
-	ids    map[uint64]struct{}
 	phones map[uint64]int
 	// What was handed out: refs and members, for the audit log.
 	refs    []string
@@ -153,7 +154,8 @@ func (st *householdStream) open() error {
 	st.rows, st.layout, st.closeRows = rows, layout, closeRows
 	st.checks = newMemberChecks(st.s.checkMember(st.now))
 	st.byKey = map[string]*pendingHousehold{}
-	st.seen, st.ids, st.phones = map[uint64]struct{}{}, map[uint64]struct{}{}, map[uint64]int{}
+	// Sized up front: growing maps of millions of keys copies them again and again.
+	st.seen, st.phones = make(map[uint64]struct{}, st.expect/3), make(map[uint64]int, st.expect/3)
 	return nil
 }
 
@@ -218,13 +220,6 @@ func (st *householdStream) handOut(p *pendingHousehold) (*Household, error) {
 	n := len(st.refs)
 	for i := range h.Members {
 		m := &h.Members[i]
-		if m.IDHash != "" {
-			k := maphash.String(st.seed, m.IDHash)
-			if _, taken := st.ids[k]; taken {
-				return nil, ErrOnePass
-			}
-			st.ids[k] = struct{}{}
-		}
 		if m.PhoneNorm != "" {
 			k := maphash.String(st.seed, m.PhoneNorm)
 			if other, taken := st.phones[k]; taken && other != n {

@@ -136,6 +136,19 @@ func TestImportOnePassFallsBack(t *testing.T) {
 		},
 		wantRows: []registry.RowError{{Line: 292, Column: "id_number"}},
 	}, {
+		// Large enough that the store builds its indexes as the pass
+		// ends: the unique index refuses the repeat then.
+		name: "an ID number twice in a large file",
+		file: func(v string) string {
+			var b strings.Builder
+			if err := writeHouseholds(&b, 0, 4000, []string{v}); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString("last," + v + ",,,,,,,,甲,m,1970-01-01,head," + testID(1) + ",,,healthy,primary,1\n")
+			return b.String()
+		},
+		wantRows: []registry.RowError{{Line: 13202, Column: "id_number"}},
+	}, {
 		name: "a phone in two households",
 		file: func(v string) string {
 			return head + row("a", v, "甲", "head", testID(1), "13900000001") + row("b", v, "乙", "head", testID(2), "13900000001")

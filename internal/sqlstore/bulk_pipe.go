@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 )
 
 // batchPipe carries full batches of rows from the goroutine that gathers
@@ -247,28 +248,33 @@ func appendHexDecoded(dst []byte, s string) ([]byte, bool) {
 	if len(s)%2 != 0 {
 		return dst, false
 	}
-	for i := 0; i < len(s); i += 2 {
-		hi, ok1 := fromHexDigit(s[i])
-		lo, ok2 := fromHexDigit(s[i+1])
-		if !ok1 || !ok2 {
-			return dst, false
+	n := len(dst)
+	dst = slices.Grow(dst, len(s)/2)[:n+len(s)/2]
+	out := dst[n:]
+	for i := range out {
+		hi, lo := hexDigits[s[2*i]], hexDigits[s[2*i+1]]
+		if hi|lo > 0xf {
+			return dst[:n], false
 		}
-		dst = append(dst, hi<<4|lo)
+		out[i] = hi<<4 | lo
 	}
 	return dst, true
 }
 
-func fromHexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexDigits holds each byte's value as a hex digit, 0xff for a byte that
+// is none.
+var hexDigits = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	for i, c := range "ABCDEF" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
 
 func (b *rowBatcher) null() {
 	if !b.pack {
