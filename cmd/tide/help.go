@@ -80,7 +80,9 @@ Roles: admin, analyst, county_officer, registrar, seller, clinic, specialist, sc
       file and among registered households. --good-rows-only writes the households none of
       whose rows is bad (and still exits 1 when some were left out). --as acts as that user:
       their area and rights apply (default: the system administrator). The import is audited
-      by the file's SHA-256 and the refs written. Templates: /households/template.csv and
+      by the file's SHA-256 and the refs written. A good file whose household rows sit
+      together is written as it is read; a file with something to report is read a second
+      time to check every row before anything is written. Templates: /households/template.csv and
       .xlsx in the pages. A running server's measures count the new households once it
       restarts; imports through the pages or the API are counted at once.
 `,

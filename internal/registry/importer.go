@@ -183,8 +183,7 @@ func (s *Service) tryImportStream(ctx context.Context, a *tide.Actor, ts Transfe
 	if err != nil {
 		return rep, false, nil
 	}
-	stage(StageStream)
-	rep, err = s.importStream(ctx, a, ss, ts, rs, size, format, opts)
+	rep, err = s.importStream(ctx, a, ss, ts, rs, size, format, opts, stage)
 	if !errors.Is(err, ErrOnePass) && tide.ErrorCode(err) != tide.ECONFLICT {
 		return rep, true, err
 	}

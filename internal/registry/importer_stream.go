@@ -52,7 +52,7 @@ const bytesPerMember = 100
 // ErrOnePass and nothing written; the caller then imports the file the
 // two-pass way, which reports every bad row. size is the file's size.
 func (s *Service) importStream(ctx context.Context, a *tide.Actor, ss StreamStore, ts TransferStore, r io.Reader, size int64,
-	format string, opts ImportOptions) (ImportReport, error) {
+	format string, opts ImportOptions, stage func(string)) (ImportReport, error) {
 	var rep ImportReport
 	codes, err := ts.VillageCodes(ctx, a.Scope, 0)
 	if err != nil {
@@ -60,7 +60,7 @@ func (s *Service) importStream(ctx context.Context, a *tide.Actor, ss StreamStor
 	}
 	now := s.Now().UTC()
 	expect := int(min(size/bytesPerMember, 1<<31))
-	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: now, sum: sha256.New(), expect: expect,
+	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: now, sum: sha256.New(), expect: expect, stage: stage,
 		villages: make(map[string]struct{}, len(codes)), seed: maphash.MakeSeed()}
 	for _, c := range codes {
 		st.villages[c] = struct{}{}
@@ -92,6 +92,7 @@ type householdStream struct {
 	now    time.Time
 	sum    hash.Hash
 	expect int // members, about
+	stage  func(string)
 
 	rows      rowReader // nil until the first call of next
 	layout    *fileLayout
@@ -145,7 +146,10 @@ func (st *householdStream) next() (*Household, error) {
 	}
 }
 
+// open starts reading the file, when the store first asks for a household
+// (a store that cannot write them so never does).
 func (st *householdStream) open() error {
+	st.stage(StageStream)
 	rows, layout, closeRows, err := openHouseholdRows(io.TeeReader(st.r, st.sum), st.format)
 	if err != nil {
 		// The two-pass import reports a file that cannot be read.
