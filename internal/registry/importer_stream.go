@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"hash"
 	"hash/maphash"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/tide-project/tide/internal/audit"
@@ -105,14 +107,16 @@ type householdStream struct {
 	// complete holds the households whose rows are all read, in order,
 	// until their members are checked.
 	complete []*pendingHousehold
-	// Hashes of what is taken: household keys seen, and phones with the
-	// household (by number) that has each. Two values with one hash end the
-	// pass, as a true repeat would: the two-pass import then tells them
-	// apart. An ID number twice is left to the store's unique index, which
-	// refuses it as the pass ends.
+	// Hashes of what is taken, checked for repeats once the file is read:
+	// the household keys completed, and phones with the household (by
+	// number) that has each. A repeat ends the pass, and so does a second
+	// value with one hash: the two-pass import then tells them apart. Kept
+	// in lists sorted once at the end, which costs a fraction of a map
+	// lookup for each. An ID number twice is left to the store's unique
+	// index, which refuses it as the pass ends.
 	seed   maphash.Seed
-	seen   map[uint64]struct{}
-	phones map[uint64]int
+	keys   []uint64
+	phones []phoneOf
 	// What was handed out: refs and members, for the audit log.
 	refs    []string
 	members []int
@@ -138,6 +142,9 @@ func (st *householdStream) next() (*Household, error) {
 			}
 		}
 		if st.eof {
+			if st.repeats() {
+				return nil, ErrOnePass
+			}
 			return nil, io.EOF
 		}
 		if err := st.readRow(); err != nil {
@@ -158,8 +165,7 @@ func (st *householdStream) open() error {
 	st.rows, st.layout, st.closeRows = rows, layout, closeRows
 	st.checks = newMemberChecks(st.s.checkMember(st.now))
 	st.byKey = map[string]*pendingHousehold{}
-	// Sized up front: growing maps of millions of keys copies them again and again.
-	st.seen, st.phones = make(map[uint64]struct{}, st.expect/3), make(map[uint64]int, st.expect/3)
+	st.keys, st.phones = make([]uint64, 0, st.expect/3), make([]phoneOf, 0, st.expect/3)
 	return nil
 }
 
@@ -192,9 +198,6 @@ func (st *householdStream) readRow() error {
 	}
 	if p := st.f.last; p != nil && p.key != cell(rec, st.layout.key) {
 		st.completeLast()
-		if _, apart := st.seen[maphash.String(st.seed, cell(rec, st.layout.key))]; apart {
-			return ErrOnePass // the household's rows are apart
-		}
 	}
 	st.layout.addRow(&st.f, st.byKey, st.checks, line, rec, st.format == FormatXLSX)
 	st.f.households = st.f.households[:0] // handed out as they complete
@@ -208,7 +211,7 @@ func (st *householdStream) readRow() error {
 func (st *householdStream) completeLast() {
 	p := st.f.last
 	delete(st.byKey, p.key)
-	st.seen[maphash.String(st.seed, p.key)] = struct{}{}
+	st.keys = append(st.keys, maphash.String(st.seed, p.key))
 	st.complete = append(st.complete, p)
 	st.f.last = nil
 }
@@ -225,11 +228,7 @@ func (st *householdStream) handOut(p *pendingHousehold) (*Household, error) {
 	for i := range h.Members {
 		m := &h.Members[i]
 		if m.PhoneNorm != "" {
-			k := maphash.String(st.seed, m.PhoneNorm)
-			if other, taken := st.phones[k]; taken && other != n {
-				return nil, ErrOnePass
-			}
-			st.phones[k] = n
+			st.phones = append(st.phones, phoneOf{maphash.String(st.seed, m.PhoneNorm), n})
 		}
 	}
 	h.Ref, h.Status, h.CreatedAt, h.UpdatedAt = NewRef(), Identified, st.now, st.now
@@ -238,6 +237,32 @@ func (st *householdStream) handOut(p *pendingHousehold) (*Household, error) {
 	st.persons += len(h.Members)
 	p.vals, p.valLines, p.lines, p.errs, p.checks = nil, nil, nil, nil, nil
 	return h, nil
+}
+
+// phoneOf is a phone's hash and the number of a household that has it.
+type phoneOf struct {
+	hash      uint64
+	household int
+}
+
+// repeats says whether two households have one key (their rows are apart)
+// or one phone, or their hashes say so.
+func (st *householdStream) repeats() bool {
+	slices.Sort(st.keys)
+	for i := 1; i < len(st.keys); i++ {
+		if st.keys[i] == st.keys[i-1] {
+			return true
+		}
+	}
+	slices.SortFunc(st.phones, func(a, b phoneOf) int {
+		return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.household, b.household))
+	})
+	for i := 1; i < len(st.phones); i++ {
+		if a, b := st.phones[i-1], st.phones[i]; a.hash == b.hash && a.household != b.household {
+			return true
+		}
+	}
+	return false
 }
 
 func (st *householdStream) close() {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oklog/ulid/v2"
 	"github.com/tide-project/tide/internal/audit"
 	"github.com/tide-project/tide/internal/registry"
 	"github.com/tide-project/tide/internal/sqlstore"
@@ -218,5 +219,19 @@ func TestImportOnePassFallsBack(t *testing.T) {
 				t.Errorf("households = %d, want %d", n, before+c.wantHH)
 			}
 		})
+	}
+}
+
+// TestNewRef checks that refs are lower-case ULIDs, each after the one
+// before.
+func TestNewRef(t *testing.T) {
+	prev := ""
+	for range 1000 {
+		ref := registry.NewRef()
+		id, err := ulid.ParseStrict(ref)
+		if err != nil || len(ref) != ulid.EncodedSize || ref != strings.ToLower(id.String()) || ref <= prev {
+			t.Fatalf("ref %q after %q: %v", ref, prev, err)
+		}
+		prev = ref
 	}
 }

@@ -121,7 +121,17 @@ func actorWith(ctx context.Context, roles []tide.Role, what string) (*tide.Actor
 }
 
 // NewRef returns a household reference: a ULID, time-ordered and not guessable.
-func NewRef() string { return strings.ToLower(ulid.Make().String()) }
+func NewRef() string {
+	var b [ulid.EncodedSize]byte
+	id := ulid.Make()
+	id.MarshalTextTo(b[:])
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b[:])
+}
 
 // Create registers a household with its members.
 func (s *Service) Create(ctx context.Context, h *Household) error {
