@@ -82,6 +82,10 @@ func TestImportHouseholdsCommand(t *testing.T) {
 	if !strings.Contains(stderr, "nothing imported") {
 		t.Errorf("stderr does not say nothing was imported:\n%s", stderr)
 	}
+	// The one pass stops at the first bad row; the file is read again.
+	if !strings.Contains(stderr, "reading and writing "+file) || !strings.Contains(stderr, "reading "+file+" again") {
+		t.Errorf("stderr does not tell of the one pass and the second reading:\n%s", stderr)
+	}
 	if n := countHouseholds(t, url); n != 0 {
 		t.Errorf("households after a refused import = %d, want 0", n)
 	}
@@ -101,6 +105,17 @@ func TestImportHouseholdsCommand(t *testing.T) {
 	if code, _, stderr := tideRun(t, nil, append([]string{"import", "households", again}, flags...)...); code != exitFailure ||
 		!strings.Contains(stderr, again+":2: phone: ") || !strings.Contains(stderr, "already registered") {
 		t.Errorf("duplicate phone: status %d, stderr %q", code, stderr)
+	}
+
+	// A good file is written in one pass.
+	good := writeFile(t, "good.csv", "household,village,name,sex,birth_date,relation,phone\ny,520101001001,乙,f,1971-01-01,head,13900000077\n")
+	code, stdout, stderr = tideRun(t, nil, append([]string{"import", "households", good}, flags...)...)
+	if code != exitOK || !strings.Contains(stdout, "imported 1 households (1 persons)") ||
+		!strings.Contains(stderr, "reading and writing "+good) || strings.Contains(stderr, "again") {
+		t.Errorf("good file: status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if n := countHouseholds(t, url); n != 3 {
+		t.Errorf("households = %d, want 3", n)
 	}
 
 	for _, args := range [][]string{{"import", "households"}, {"import", "households", file, "--as", "nobody"}, {"import", "households", file, "--format", "ods"}} {
