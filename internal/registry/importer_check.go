@@ -12,13 +12,9 @@ import (
 // checkImport applies the registry's rules to every household of f, in
 // parallel, then checks villages and duplicates against the store.
 func (s *Service) checkImport(ctx context.Context, a *tide.Actor, ts TransferStore, f *householdFile) error {
-	codes, err := ts.VillageCodes(ctx, a.Scope, 0)
+	villages, err := villageSet(ctx, ts, a.Scope)
 	if err != nil {
-		return fmt.Errorf("load villages: %w", err)
-	}
-	villages := make(map[string]struct{}, len(codes))
-	for _, c := range codes {
-		villages[c] = struct{}{}
+		return err
 	}
 	now := s.Now().UTC()
 	parallel(len(f.households), func(i int) { s.checkHousehold(a, f.households[i], villages, now) }, nil)
@@ -26,6 +22,20 @@ func (s *Service) checkImport(ctx context.Context, a *tide.Actor, ts TransferSto
 		return err
 	}
 	return s.checkImportDuplicates(ctx, a, ts, f)
+}
+
+// villageSet returns the codes of the villages under scope, for checking
+// a file's villages without a query per row.
+func villageSet(ctx context.Context, ts TransferStore, scope string) (map[string]struct{}, error) {
+	codes, err := ts.VillageCodes(ctx, scope, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load villages: %w", err)
+	}
+	villages := make(map[string]struct{}, len(codes))
+	for _, c := range codes {
+		villages[c] = struct{}{}
+	}
+	return villages, nil
 }
 
 // checkHousehold checks p's household, whose members were checked (and

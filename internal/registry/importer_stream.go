@@ -56,24 +56,23 @@ const bytesPerMember = 100
 func (s *Service) importStream(ctx context.Context, a *tide.Actor, ss StreamStore, ts TransferStore, r io.Reader, size int64,
 	format string, opts ImportOptions, stage func(string)) (ImportReport, error) {
 	var rep ImportReport
-	codes, err := ts.VillageCodes(ctx, a.Scope, 0)
+	villages, err := villageSet(ctx, ts, a.Scope)
 	if err != nil {
-		return rep, fmt.Errorf("load villages: %w", err)
+		return rep, err
 	}
-	now := s.Now().UTC()
 	expect := int(min(size/bytesPerMember, 1<<31))
-	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: now, sum: sha256.New(), expect: expect, stage: stage,
-		villages: make(map[string]struct{}, len(codes)), seed: maphash.MakeSeed()}
-	for _, c := range codes {
-		st.villages[c] = struct{}{}
-	}
+	st := &householdStream{ctx: ctx, s: s, a: a, r: r, format: format, now: s.Now().UTC(), sum: sha256.New(), expect: expect,
+		stage: stage, villages: villages, seed: maphash.MakeSeed()}
 	defer st.close()
 	var progress func(int)
 	if opts.Progress != nil {
 		progress = func(n int) { opts.Progress(n, 0) }
 	}
 	changes := func() []audit.Change {
-		rep.Households, rep.Persons = len(st.refs), st.persons
+		rep.Households, rep.Persons = len(st.refs), 0
+		for _, n := range st.members {
+			rep.Persons += n
+		}
 		rep.SHA256 = hex.EncodeToString(st.sum.Sum(nil))
 		return importChanges(a, st.refs, st.members, rep, opts, format, 0)
 	}
@@ -120,7 +119,6 @@ type householdStream struct {
 	// What was handed out: refs and members, for the audit log.
 	refs    []string
 	members []int
-	persons int
 }
 
 // next returns the next household whose rows are read and checked, io.EOF
@@ -234,7 +232,6 @@ func (st *householdStream) handOut(p *pendingHousehold) (*Household, error) {
 	h.Ref, h.Status, h.CreatedAt, h.UpdatedAt = NewRef(), Identified, st.now, st.now
 	st.refs = append(st.refs, h.Ref)
 	st.members = append(st.members, len(h.Members))
-	st.persons += len(h.Members)
 	p.vals, p.valLines, p.lines, p.errs, p.checks = nil, nil, nil, nil, nil
 	return h, nil
 }

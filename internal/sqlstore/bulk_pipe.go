@@ -85,17 +85,19 @@ type rowBatcher struct {
 	packed   []byte
 	args     []driver.NamedValue
 	conflict func(error) error // names what a failed batch broke
-	// The row being queued: whether it is packed, where it began, how many
-	// values it has and the first that failed.
-	pack bool
+	pack     bool              // whether rows go packed (see bulkInsert.packs)
+	// The row being queued: where it began, how many values it has and the
+	// first that failed.
 	mark int
 	vals int
 	err  error
 }
 
 func newRowBatcher(tx *Tx, pipe *batchPipe, head string, cols, rows int) *rowBatcher {
-	return &rowBatcher{ins: newBulkInsert(tx, head, cols, ""), pipe: pipe, rows: rows,
+	b := &rowBatcher{ins: newBulkInsert(tx, head, cols, ""), pipe: pipe, rows: rows,
 		conflict: func(err error) error { return err }}
+	b.pack = b.ins.packs()
+	return b
 }
 
 // A row is queued value by value, on the gatherer's goroutine: begin, one
@@ -107,7 +109,6 @@ func newRowBatcher(tx *Tx, pipe *batchPipe, head string, cols, rows int) *rowBat
 
 // begin starts a row.
 func (b *rowBatcher) begin() {
-	b.pack = b.ins.packs()
 	if b.pack && b.packed == nil {
 		select {
 		case b.packed = <-b.pipe.freePacked:
@@ -158,15 +159,22 @@ func (b *rowBatcher) bool(v bool) {
 }
 
 func (b *rowBatcher) text(s string) {
-	switch {
-	case !b.pack:
+	if !b.pack {
 		b.value(s)
-	case len(s) > maxPackedValue:
-		b.fail(fmt.Errorf("a text value of %d bytes is too long", len(s)))
-	default:
+	} else if b.fits(packedText, len(s)) {
 		b.vals++
 		b.packed = appendPackedText(b.packed, s)
 	}
+}
+
+// fits says whether a packed text or blob of n bytes can be written, and
+// fails the row when it cannot.
+func (b *rowBatcher) fits(tag byte, n int) bool {
+	if err := packedFits(tag, n); err != nil {
+		b.fail(err)
+		return false
+	}
+	return true
 }
 
 // textOrNull is s, or NULL when s is empty.
@@ -182,16 +190,10 @@ func (b *rowBatcher) textOrNull(s string) {
 func (b *rowBatcher) textBytes(p []byte) {
 	if !b.pack {
 		b.value(string(p))
-		return
+	} else if b.fits(packedText, len(p)) {
+		b.vals++
+		b.packed = appendPackedBytes(b.packed, packedText, p)
 	}
-	if len(p) > maxPackedValue {
-		b.fail(fmt.Errorf("a text value of %d bytes is too long", len(p)))
-		return
-	}
-	b.vals++
-	b.packed = append(b.packed, packedText)
-	b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(p)))
-	b.packed = append(b.packed, p...)
 }
 
 // blob is p as a blob, an empty one when p is nil: never NULL.
@@ -199,16 +201,11 @@ func (b *rowBatcher) blob(p []byte) {
 	if p == nil {
 		p = []byte{}
 	}
-	switch {
-	case !b.pack:
+	if !b.pack {
 		b.value(p)
-	case len(p) > maxPackedValue:
-		b.fail(fmt.Errorf("a blob of %d bytes is too long", len(p)))
-	default:
+	} else if b.fits(packedBlob, len(p)) {
 		b.vals++
-		b.packed = append(b.packed, packedBlob)
-		b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(p)))
-		b.packed = append(b.packed, p...)
+		b.packed = appendPackedBytes(b.packed, packedBlob, p)
 	}
 }
 
@@ -225,9 +222,7 @@ func (b *rowBatcher) hexBlob(s string, bad error) {
 			return
 		}
 		b.value(p)
-	case len(s)/2 > maxPackedValue:
-		b.fail(fmt.Errorf("a blob of %d bytes is too long", len(s)/2))
-	default:
+	case b.fits(packedBlob, len(s)/2):
 		at := len(b.packed)
 		b.packed = append(b.packed, packedBlob)
 		b.packed = binary.LittleEndian.AppendUint32(b.packed, uint32(len(s)/2))

@@ -46,20 +46,18 @@ func appendPacked(buf []byte, v any) ([]byte, error) {
 		buf = append(buf, packedFloat)
 		return binary.LittleEndian.AppendUint64(buf, math.Float64bits(v)), nil
 	case string:
-		if len(v) > maxPackedValue {
-			return buf, fmt.Errorf("a text value of %d bytes is too long", len(v))
+		if err := packedFits(packedText, len(v)); err != nil {
+			return buf, err
 		}
 		return appendPackedText(buf, v), nil
 	case []byte:
 		if v == nil {
 			return append(buf, packedNull), nil
 		}
-		if len(v) > maxPackedValue {
-			return buf, fmt.Errorf("a blob of %d bytes is too long", len(v))
+		if err := packedFits(packedBlob, len(v)); err != nil {
+			return buf, err
 		}
-		buf = append(buf, packedBlob)
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(v)))
-		return append(buf, v...), nil
+		return appendPackedBytes(buf, packedBlob, v), nil
 	}
 	return buf, fmt.Errorf("cannot pack a value of type %T", v)
 }
@@ -75,4 +73,24 @@ func appendPackedText(buf []byte, s string) []byte {
 	buf = append(buf, packedText)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(s)))
 	return append(buf, s...)
+}
+
+// appendPackedBytes appends p, which the caller knows to be shorter than
+// maxPackedValue, as a value of tag packedText or packedBlob.
+func appendPackedBytes(buf []byte, tag byte, p []byte) []byte {
+	buf = append(buf, tag)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(p)))
+	return append(buf, p...)
+}
+
+// packedFits refuses a text (tag packedText) or blob of n bytes that is
+// longer than maxPackedValue.
+func packedFits(tag byte, n int) error {
+	switch {
+	case n <= maxPackedValue:
+		return nil
+	case tag == packedText:
+		return fmt.Errorf("a text value of %d bytes is too long", n)
+	}
+	return fmt.Errorf("a blob of %d bytes is too long", n)
 }

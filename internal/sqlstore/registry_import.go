@@ -125,9 +125,12 @@ func (db *DB) ImportHouseholdStream(ctx context.Context, expect int, next func()
 		return registry.ErrOnePass
 	}
 	return db.inBulkTx(ctx, int64(expect)*importBytesPerMember, func(tx *Tx) error {
-		var last, held int64
-		if err := tx.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM households), 0),
-			COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'households'), 0)), COALESCE((SELECT MAX(id) FROM members), 0)`).Scan(&last, &held); err != nil {
+		last, err := tx.lastHouseholdID(ctx)
+		if err != nil {
+			return err
+		}
+		var held int64
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM members`).Scan(&held); err != nil {
 			return err
 		}
 		rebuild, err := tx.deferIndexes(ctx, expect)
@@ -380,17 +383,25 @@ func (tx *Tx) reserveHouseholdIDs(ctx context.Context, hs []*registry.Household)
 		}
 		return nil
 	}
-	var last int64
-	// AUTOINCREMENT never reuses an ID, even of a deleted row, so the
-	// sequence counts as well as the highest ID present.
-	if err := tx.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM households), 0),
-		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'households'), 0))`).Scan(&last); err != nil {
+	last, err := tx.lastHouseholdID(ctx)
+	if err != nil {
 		return err
 	}
 	for i, h := range hs {
 		h.ID = last + int64(i) + 1
 	}
 	return nil
+}
+
+// lastHouseholdID returns the highest household ID SQLite has given out:
+// the IDs above it are free while the transaction writes. AUTOINCREMENT
+// never reuses an ID, even of a deleted row, so the sequence counts as well
+// as the highest ID present.
+func (tx *Tx) lastHouseholdID(ctx context.Context) (int64, error) {
+	var last int64
+	err := tx.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM households), 0),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'households'), 0))`).Scan(&last)
+	return last, err
 }
 
 // sealedArg is a sealed ID number as a statement argument: a member without
